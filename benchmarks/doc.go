@@ -1,0 +1,3 @@
+// Package benchmarks holds end-to-end benchmarks and the model-selection
+// benchmark suite. It has no API; run "go test -bench . ./benchmarks".
+package benchmarks

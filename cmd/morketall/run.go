@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strings"
+)
+
+// Exit codes, as DESIGN.md fixes them.
+const (
+	exitOK           = 0 // success
+	exitFailure      = 1 // the command ran and failed
+	exitUsage        = 2 // usage error or bad input
+	exitNotEstimable = 3 // ran, but the result is not estimable
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// it is taken from the module build information.
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// env is what a command may touch: its streams and a context that is
+// cancelled on Ctrl-C. Commands never use os.Stdout and friends directly,
+// so that run is testable.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	argv   []string // the full command line after the program name
+}
+
+// errorf prints "morketall: error: …" on stderr. Messages must never
+// contain an input value (DESIGN.md invariant 1).
+func (e *env) errorf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "morketall: error: "+format+"\n", args...)
+}
+
+// hintf prints "morketall: hint: …" on stderr.
+func (e *env) hintf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "morketall: hint: "+format+"\n", args...)
+}
+
+// warnf prints "morketall: warning: …" on stderr.
+func (e *env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "morketall: warning: "+format+"\n", args...)
+}
+
+// command is one subcommand. Each lives in its own cmd_<name>.go file and
+// registers itself from init, so that commands can be added independently.
+type command struct {
+	name    string
+	summary string // one line for "morketall help"
+	run     func(e *env, args []string) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("morketall: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// run is the whole program behind main: it returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, argv: args}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run(e, []string{"-h"})
+			}
+		}
+		usage(stdout)
+		return exitOK
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "morketall %s\n", toolVersion())
+		return exitOK
+	}
+	c, ok := commands[name]
+	if !ok {
+		e.errorf("unknown command %q", name)
+		e.hintf("run \"morketall help\" for the list of commands")
+		return exitUsage
+	}
+	return c.run(e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "morketall: privacy-preserving multiple systems estimation\n\n")
+	fmt.Fprintf(w, "Usage: morketall <command> [flags] [arguments]\n\nCommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "  %-13s %s\n", "version", "print the version")
+	fmt.Fprintf(w, "\nRun \"morketall help <command>\" for a command's flags.\n")
+}
+
+// newFlags returns a flag set for a subcommand that reports errors instead
+// of exiting. synopsis is printed above the flag defaults by -h.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: morketall %s\n", synopsis)
+		var any bool
+		fs.VisitAll(func(*flag.Flag) { any = true })
+		if any {
+			fmt.Fprintf(out, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args allowing flags and positional arguments to be
+// interspersed ("estimate table.csv --json" works as well as
+// "estimate --json table.csv"); "--" ends flag parsing. It returns the
+// positional arguments, or a non-negative exit code when the caller should
+// return at once (-h gives exitOK with usage on stdout, a bad flag exitUsage).
+func parseFlags(e *env, fs *flag.FlagSet, args []string) (pos []string, code int) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(e.stdout)
+				fs.Usage()
+				return nil, exitOK
+			}
+			// The flag package has already printed the error and usage.
+			return nil, exitUsage
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, -1
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), -1
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// commandLine returns the command line for audit records, with the values
+// of flags that can carry secrets replaced. Keys are always read from files,
+// so there are none today; the redaction is defence in depth.
+func (e *env) commandLine() string {
+	parts := make([]string, 0, len(e.argv)+1)
+	parts = append(parts, "morketall")
+	redactNext := false
+	for _, a := range e.argv {
+		if redactNext {
+			parts = append(parts, "[redacted]")
+			redactNext = false
+			continue
+		}
+		low := strings.ToLower(strings.TrimLeft(a, "-"))
+		if strings.HasPrefix(low, "passphrase") || strings.HasPrefix(low, "secret") {
+			if strings.Contains(a, "=") {
+				parts = append(parts, a[:strings.Index(a, "=")+1]+"[redacted]")
+			} else {
+				parts = append(parts, a)
+				redactNext = true
+			}
+			continue
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}
