@@ -1,0 +1,587 @@
+package mse
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxLists is the largest number of lists a Table may have. Model
+// selection over hierarchical models is limited further (see Model).
+const MaxLists = 30
+
+// Pattern is a capture pattern: bit i is set when the case is on list i
+// (list 1 of the file is bit 0). This is MSE-R's encoding minus one.
+type Pattern uint32
+
+// Has reports whether list i (0-based) is in the pattern.
+func (p Pattern) Has(i int) bool { return p&(1<<uint(i)) != 0 }
+
+// Size is the number of lists in the pattern.
+func (p Pattern) Size() int { return bits.OnesCount32(uint32(p)) }
+
+// String writes the pattern as 0/1 digits in list order, e.g. "101".
+func (p Pattern) String(k int) string {
+	b := make([]byte, k)
+	for i := range b {
+		b[i] = '0'
+		if p.Has(i) {
+			b[i] = '1'
+		}
+	}
+	return string(b)
+}
+
+// Row is one row of an overlap table: a capture pattern, its stratum (the
+// values of the stratum columns, nil when there are none) and its count.
+type Row struct {
+	Pattern Pattern
+	Stratum []string
+	Count   int
+}
+
+// Table is an overlap (capture-history) table. Rows keep the order they
+// had in the file: SparseMSE's bootstrap and jackknife run over rows in that
+// order, so it is part of the data. Patterns absent from Rows have count 0;
+// the all-zero pattern is never present.
+type Table struct {
+	Lists  []string // list names in column order; at least 2
+	Strata []string // stratum column names; empty when unstratified
+	Rows   []Row
+}
+
+// Warning is a non-fatal finding while reading or tidying a table.
+type Warning struct{ Msg string }
+
+func (w Warning) String() string { return w.Msg }
+
+// Errors returned by ReadTable, wrapped with a position.
+var (
+	ErrTableFormat = errors.New("mse: malformed overlap table")
+	ErrTooFewLists = errors.New("mse: an overlap table needs at least 2 lists")
+)
+
+// ReadOptions control ReadTable. A nil *ReadOptions means the defaults.
+type ReadOptions struct {
+	// Strata names the stratum columns. Default none: every column but
+	// count is a list.
+	Strata []string
+	// Delimiter is ',' or ';'. Default 0: detected from the header line.
+	Delimiter rune
+	// KeepNonInformative keeps lists that are empty, hold every observed
+	// case, or duplicate an earlier list. Default false: they are dropped
+	// with a warning, as MSE-R's tidy_lists(remove_noninformative = TRUE).
+	KeepNonInformative bool
+}
+
+// ReadTable reads an overlap table in the CSV format of DESIGN.md: a header
+// row, one 0/1 column per list, optional declared stratum columns and a
+// count column. Errors give the line and column, never a cell's value.
+func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
+	var o ReadOptions
+	if opts != nil {
+		o = *opts
+	}
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	delim := o.Delimiter
+	if delim == 0 {
+		first, err := br.Peek(4096)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, nil, err
+		}
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			first = first[:i]
+		}
+		delim = ','
+		if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+			delim = ';'
+		}
+	}
+	if delim != ',' && delim != ';' {
+		return nil, nil, fmt.Errorf("%w: delimiter must be ',' or ';'", ErrTableFormat)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil, fmt.Errorf("%w: empty file", ErrTableFormat)
+		}
+		return nil, nil, positionOnly(err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+		if !utf8.ValidString(header[i]) {
+			return nil, nil, fmt.Errorf("%w: line 1, column %d: header is not valid UTF-8", ErrTableFormat, i+1)
+		}
+	}
+	countCol := -1
+	strataCol := make([]int, len(o.Strata))
+	for i := range strataCol {
+		strataCol[i] = -1
+	}
+	seen := map[string]int{}
+	for i, h := range header {
+		if h == "" {
+			return nil, nil, fmt.Errorf("%w: line 1, column %d: empty column name", ErrTableFormat, i+1)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, nil, fmt.Errorf("%w: line 1: columns %d and %d have the same name %q", ErrTableFormat, j+1, i+1, h)
+		}
+		seen[h] = i
+		if strings.EqualFold(h, "count") {
+			countCol = i
+		}
+		for s, name := range o.Strata {
+			if h == name {
+				strataCol[s] = i
+			}
+		}
+	}
+	if countCol < 0 {
+		return nil, nil, fmt.Errorf("%w: line 1: no \"count\" column", ErrTableFormat)
+	}
+	for s, c := range strataCol {
+		if c < 0 {
+			return nil, nil, fmt.Errorf("%w: line 1: declared stratum column %q not found", ErrTableFormat, o.Strata[s])
+		}
+		if c == countCol {
+			return nil, nil, fmt.Errorf("%w: line 1: the count column cannot be a stratum", ErrTableFormat)
+		}
+	}
+	var listCols []int
+	t := &Table{Strata: slices.Clone(o.Strata)}
+	for i, h := range header {
+		if i == countCol || slices.Contains(strataCol, i) {
+			continue
+		}
+		listCols = append(listCols, i)
+		t.Lists = append(t.Lists, h)
+	}
+	if len(t.Lists) < 2 {
+		return nil, nil, fmt.Errorf("%w (found %d)", ErrTooFewLists, len(t.Lists))
+	}
+	if len(t.Lists) > MaxLists {
+		return nil, nil, fmt.Errorf("%w: %d lists, at most %d are supported", ErrTableFormat, len(t.Lists), MaxLists)
+	}
+	type key struct {
+		p Pattern
+		s string
+	}
+	firstLine := map[key]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, positionOnly(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(rec) != len(header) {
+			return nil, nil, fmt.Errorf("%w: line %d: %d fields, the header has %d", ErrTableFormat, line, len(rec), len(header))
+		}
+		var p Pattern
+		for li, c := range listCols {
+			switch strings.TrimSpace(rec[c]) {
+			case "0":
+			case "1":
+				p |= 1 << uint(li)
+			default:
+				return nil, nil, fmt.Errorf("%w: line %d, column %q: list value must be 0 or 1", ErrTableFormat, line, header[c])
+			}
+		}
+		cnt, err := parseCount(rec[countCol])
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: line %d, column %q: %v", ErrTableFormat, line, header[countCol], err)
+		}
+		if p == 0 {
+			return nil, nil, fmt.Errorf("%w: line %d: the all-zero pattern (cases on no list) cannot be observed", ErrTableFormat, line)
+		}
+		var st []string
+		if len(strataCol) > 0 {
+			st = make([]string, len(strataCol))
+			for s, c := range strataCol {
+				st[s] = strings.TrimSpace(rec[c])
+				if st[s] == "" {
+					return nil, nil, fmt.Errorf("%w: line %d, column %q: empty stratum value", ErrTableFormat, line, header[c])
+				}
+			}
+		}
+		k := key{p, strings.Join(st, "\x00")}
+		if prev, dup := firstLine[k]; dup {
+			return nil, nil, fmt.Errorf("%w: line %d: capture pattern repeats line %d", ErrTableFormat, line, prev)
+		}
+		firstLine[k] = line
+		t.Rows = append(t.Rows, Row{Pattern: p, Stratum: st, Count: cnt})
+	}
+	var warns []Warning
+	if !o.KeepNonInformative {
+		var w []Warning
+		t, w, err = t.Tidy()
+		warns = append(warns, w...)
+		if err != nil {
+			return nil, warns, err
+		}
+	}
+	return t, warns, nil
+}
+
+func parseCount(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err == nil {
+		if n < 0 {
+			return 0, errors.New("count must not be negative")
+		}
+		if n > 1<<40 {
+			return 0, errors.New("count is implausibly large")
+		}
+		return int(n), nil
+	}
+	// Accept integral floats such as "12.0" written by spreadsheets.
+	f, ferr := strconv.ParseFloat(s, 64)
+	if ferr == nil && f == float64(int64(f)) && f >= 0 && f <= 1<<40 {
+		return int(f), nil
+	}
+	if ferr == nil && f < 0 {
+		return 0, errors.New("count must not be negative")
+	}
+	return 0, errors.New("count must be a non-negative integer")
+}
+
+// positionOnly strips the offending text from csv errors, keeping the
+// position: csv.ParseError's message does not quote the field, but be
+// explicit about it.
+func positionOnly(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: line %d, column %d: %v", ErrTableFormat, pe.Line, pe.Column, pe.Err)
+	}
+	return fmt.Errorf("%w: %v", ErrTableFormat, err)
+}
+
+// K is the number of lists.
+func (t *Table) K() int { return len(t.Lists) }
+
+// N is the total number of observed cases.
+func (t *Table) N() int {
+	n := 0
+	for _, r := range t.Rows {
+		n += r.Count
+	}
+	return n
+}
+
+// ListTotals returns the number of cases on each list.
+func (t *Table) ListTotals() []int {
+	tot := make([]int, t.K())
+	for _, r := range t.Rows {
+		for i := range tot {
+			if r.Pattern.Has(i) {
+				tot[i] += r.Count
+			}
+		}
+	}
+	return tot
+}
+
+// Cells returns the counts of all 2^K cells indexed by Pattern (cell 0,
+// the unobserved one, is 0), summed over strata. It panics for K > 24.
+func (t *Table) Cells() []int {
+	if t.K() > 24 {
+		panic("mse: Cells on a table with more than 24 lists")
+	}
+	c := make([]int, 1<<uint(t.K()))
+	for _, r := range t.Rows {
+		c[r.Pattern] += r.Count
+	}
+	return c
+}
+
+// PairOverlaps returns N*_ij, the number of cases on both list i and list
+// j, as a K×K symmetric matrix (the diagonal holds the list totals).
+func (t *Table) PairOverlaps() [][]int {
+	k := t.K()
+	m := make([][]int, k)
+	for i := range m {
+		m[i] = make([]int, k)
+	}
+	for _, r := range t.Rows {
+		for i := 0; i < k; i++ {
+			if !r.Pattern.Has(i) {
+				continue
+			}
+			for j := i; j < k; j++ {
+				if r.Pattern.Has(j) {
+					m[i][j] += r.Count
+				}
+			}
+		}
+	}
+	for i := 0; i < k; i++ {
+		for j := 0; j < i; j++ {
+			m[i][j] = m[j][i]
+		}
+	}
+	return m
+}
+
+// Tidy drops lists that cannot inform an estimate, as MSE-R's
+// tidy_lists(remove_noninformative = TRUE): a list identical to an earlier
+// one (the first copy is kept), an empty list, and a list that holds every
+// observed case. Rows that become identical are summed, keeping the first
+// one's position. It returns an error when fewer than two lists remain.
+func (t *Table) Tidy() (*Table, []Warning, error) {
+	k := t.K()
+	keep := make([]bool, k)
+	var warns []Warning
+	col := func(i int) string {
+		var b strings.Builder
+		for _, r := range t.Rows {
+			if r.Count == 0 {
+				continue
+			}
+			if r.Pattern.Has(i) {
+				b.WriteByte('1')
+			} else {
+				b.WriteByte('0')
+			}
+		}
+		return b.String()
+	}
+	tot := t.ListTotals()
+	n := t.N()
+	cols := make([]string, k)
+	for i := 0; i < k; i++ {
+		cols[i] = col(i)
+	}
+	for i := 0; i < k; i++ {
+		keep[i] = true
+		for j := 0; j < i; j++ {
+			if keep[j] && cols[j] == cols[i] {
+				keep[i] = false
+				warns = append(warns, Warning{fmt.Sprintf("list %q holds exactly the cases of list %q: dropped", t.Lists[i], t.Lists[j])})
+				break
+			}
+		}
+		if !keep[i] {
+			continue
+		}
+		switch {
+		case tot[i] == 0:
+			keep[i] = false
+			warns = append(warns, Warning{fmt.Sprintf("list %q has no cases: dropped", t.Lists[i])})
+		case tot[i] == n:
+			keep[i] = false
+			warns = append(warns, Warning{fmt.Sprintf("list %q holds every observed case, so it says nothing about the unobserved: dropped", t.Lists[i])})
+		}
+	}
+	if !slices.Contains(keep, false) {
+		return t, nil, nil
+	}
+	var idx []int
+	for i, ok := range keep {
+		if ok {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) < 2 {
+		return nil, warns, fmt.Errorf("%w: %d informative list(s) remain after dropping empty, universal and duplicate lists", ErrTooFewLists, len(idx))
+	}
+	return t.SelectLists(idx), warns, nil
+}
+
+// SelectLists returns the table restricted to the lists idx (0-based, in
+// the order given), merging rows that become identical (the first keeps
+// its position) and dropping rows whose pattern becomes empty.
+func (t *Table) SelectLists(idx []int) *Table {
+	nt := &Table{Strata: slices.Clone(t.Strata)}
+	for _, i := range idx {
+		nt.Lists = append(nt.Lists, t.Lists[i])
+	}
+	pos := map[string]int{}
+	for _, r := range t.Rows {
+		var p Pattern
+		for ni, i := range idx {
+			if r.Pattern.Has(i) {
+				p |= 1 << uint(ni)
+			}
+		}
+		if p == 0 {
+			continue
+		}
+		key := strconv.Itoa(int(p)) + "\x00" + strings.Join(r.Stratum, "\x00")
+		if j, ok := pos[key]; ok {
+			nt.Rows[j].Count += r.Count
+			continue
+		}
+		pos[key] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, Row{Pattern: p, Stratum: slices.Clone(r.Stratum), Count: r.Count})
+	}
+	return nt
+}
+
+// MergeLists returns the table with the lists idx merged into one list
+// named name, placed where the first of them was: a case is on the merged
+// list when it is on any of them.
+func (t *Table) MergeLists(idx []int, name string) *Table {
+	in := map[int]bool{}
+	for _, i := range idx {
+		in[i] = true
+	}
+	first := slices.Min(idx)
+	nt := &Table{Strata: slices.Clone(t.Strata)}
+	newIndex := make([]int, t.K())
+	for i := range t.Lists {
+		switch {
+		case i == first:
+			newIndex[i] = len(nt.Lists)
+			nt.Lists = append(nt.Lists, name)
+		case in[i]:
+			newIndex[i] = -1
+		default:
+			newIndex[i] = len(nt.Lists)
+			nt.Lists = append(nt.Lists, t.Lists[i])
+		}
+	}
+	for i := range t.Lists {
+		if in[i] {
+			newIndex[i] = newIndex[first]
+		}
+	}
+	pos := map[string]int{}
+	for _, r := range t.Rows {
+		var p Pattern
+		for i := range t.Lists {
+			if r.Pattern.Has(i) {
+				p |= 1 << uint(newIndex[i])
+			}
+		}
+		key := strconv.Itoa(int(p)) + "\x00" + strings.Join(r.Stratum, "\x00")
+		if j, ok := pos[key]; ok {
+			nt.Rows[j].Count += r.Count
+			continue
+		}
+		pos[key] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, Row{Pattern: p, Stratum: slices.Clone(r.Stratum), Count: r.Count})
+	}
+	return nt
+}
+
+// StratumValues returns the distinct strata in order of first appearance.
+func (t *Table) StratumValues() [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	for _, r := range t.Rows {
+		k := strings.Join(r.Stratum, "\x00")
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r.Stratum)
+		}
+	}
+	return out
+}
+
+// Stratum returns the unstratified table of one stratum.
+func (t *Table) Stratum(values []string) *Table {
+	nt := &Table{Lists: slices.Clone(t.Lists)}
+	for _, r := range t.Rows {
+		if slices.Equal(r.Stratum, values) {
+			nt.Rows = append(nt.Rows, Row{Pattern: r.Pattern, Count: r.Count})
+		}
+	}
+	return nt
+}
+
+// Collapse sums over strata, keeping the order of first appearance.
+func (t *Table) Collapse() *Table {
+	if len(t.Strata) == 0 {
+		return t
+	}
+	nt := &Table{Lists: slices.Clone(t.Lists)}
+	pos := map[Pattern]int{}
+	for _, r := range t.Rows {
+		if j, ok := pos[r.Pattern]; ok {
+			nt.Rows[j].Count += r.Count
+			continue
+		}
+		pos[r.Pattern] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, Row{Pattern: r.Pattern, Count: r.Count})
+	}
+	return nt
+}
+
+// NewTable builds an unstratified table from patterns and counts. It
+// checks what ReadTable checks except list tidying.
+func NewTable(lists []string, patterns []Pattern, counts []int) (*Table, error) {
+	if len(lists) < 2 {
+		return nil, ErrTooFewLists
+	}
+	if len(lists) > MaxLists {
+		return nil, fmt.Errorf("%w: %d lists, at most %d are supported", ErrTableFormat, len(lists), MaxLists)
+	}
+	if len(patterns) != len(counts) {
+		return nil, fmt.Errorf("%w: %d patterns but %d counts", ErrTableFormat, len(patterns), len(counts))
+	}
+	t := &Table{Lists: slices.Clone(lists)}
+	seen := map[Pattern]int{}
+	for i, p := range patterns {
+		if p == 0 {
+			return nil, fmt.Errorf("%w: row %d: the all-zero pattern cannot be observed", ErrTableFormat, i+1)
+		}
+		if p>>uint(len(lists)) != 0 {
+			return nil, fmt.Errorf("%w: row %d: pattern names a list beyond the %d given", ErrTableFormat, i+1, len(lists))
+		}
+		if counts[i] < 0 {
+			return nil, fmt.Errorf("%w: row %d: count must not be negative", ErrTableFormat, i+1)
+		}
+		if j, dup := seen[p]; dup {
+			return nil, fmt.Errorf("%w: row %d: capture pattern repeats row %d", ErrTableFormat, i+1, j+1)
+		}
+		seen[p] = i + 1
+		t.Rows = append(t.Rows, Row{Pattern: p, Count: counts[i]})
+	}
+	return t, nil
+}
+
+// WriteCSV writes the table in the CSV format of DESIGN.md, rows in order.
+func (t *Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := append(append(slices.Clone(t.Lists), t.Strata...), "count")
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	for _, r := range t.Rows {
+		for i := range t.Lists {
+			rec[i] = "0"
+			if r.Pattern.Has(i) {
+				rec[i] = "1"
+			}
+		}
+		copy(rec[len(t.Lists):], r.Stratum)
+		rec[len(rec)-1] = strconv.Itoa(r.Count)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
