@@ -3,6 +3,7 @@ package linkage
 import (
 	"context"
 	"encoding/binary"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -23,17 +24,16 @@ type blocks struct {
 
 func (b *blocks) len() int { return len(b.ends) }
 
-func (b *blocks) block(i int) []uint32 {
-	start := uint32(0)
-	if i > 0 {
-		start = b.ends[i-1]
+func (b *blocks) start(i int) uint32 {
+	if i == 0 {
+		return 0
 	}
-	return b.recs[start:b.ends[i]]
+	return b.ends[i-1]
 }
 
-const radixBits = 16
-
-func bucketOf(p *pair) int { return int(p.tok[0])<<8 | int(p.tok[1]) }
+func (b *blocks) block(i int) []uint32 {
+	return b.recs[b.start(i):b.ends[i]]
+}
 
 func cmpPair(a, b pair) int {
 	ah, bh := binary.BigEndian.Uint64(a.tok[:8]), binary.BigEndian.Uint64(b.tok[:8])
@@ -60,7 +60,7 @@ func cmpPair(a, b pair) int {
 }
 
 // blockAll groups every key's tokens. It frees the lists' token pairs as
-// it goes. Keys run in parallel; each worker keeps one scratch buffer.
+// it goes. Keys run in parallel; each worker keeps its scratch buffers.
 func blockAll(ctx context.Context, in *input, limit, workers int) ([]blocks, error) {
 	nk := len(in.keys)
 	out := make([]blocks, nk)
@@ -74,13 +74,12 @@ func blockAll(ctx context.Context, in *input, limit, workers int) ([]blocks, err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var buf []pair
-			counts := make([]uint32, 1<<radixBits+1)
+			var s sorter
 			for k := range next {
 				if ctx.Err() != nil {
 					return
 				}
-				buf = blockKey(in, k, limit, buf, counts, &out[k])
+				s.blockKey(in, k, limit, &out[k])
 			}
 		}()
 	}
@@ -91,50 +90,136 @@ func blockAll(ctx context.Context, in *input, limit, workers int) ([]blocks, err
 	return out, nil
 }
 
-// blockKey sorts key k's pairs by token (a radix pass on the first 16 bits
-// into buf, then a comparison sort within each bucket: tokens are HMAC
-// outputs, so buckets are small) and extracts the blocks.
-func blockKey(in *input, k, limit int, buf []pair, counts []uint32, b *blocks) []pair {
+// sorter holds one worker's scratch space.
+type sorter struct {
+	buf, tmp, tmp3 []pair
+	c2, c3         [257]int
+}
+
+// blockKey groups key k's pairs by token and extracts the blocks. Two
+// most-significant-digit radix passes on the first two bytes (256-way
+// scatters stay cache-friendly, where one 65536-way scatter does not) leave
+// buckets of tokens sharing 16 bits; each is sorted by (token, record) and
+// scanned for runs. Tokens are HMAC outputs, so buckets are small; the
+// comparison sort keeps adversarial input correct, only slower.
+func (s *sorter) blockKey(in *input, k, limit int, b *blocks) {
 	n := 0
 	for _, l := range in.lists {
 		n += len(l.pairs[k])
 	}
-	if cap(buf) < n {
-		buf = make([]pair, n)
+	if cap(s.buf) < n {
+		s.buf = make([]pair, n)
 	}
-	buf = buf[:n]
-	clear(counts)
+	buf := s.buf[:n]
+	var counts [257]int
 	for _, l := range in.lists {
 		ps := l.pairs[k]
 		for i := range ps {
-			counts[bucketOf(&ps[i])+1]++
+			counts[int(ps[i].tok[0])+1]++
 		}
 	}
 	for i := 1; i < len(counts); i++ {
 		counts[i] += counts[i-1]
 	}
-	pos := counts[:1<<radixBits] // pos[bkt] is the next free slot of bucket bkt
-	starts := slices.Clone(pos)
+	pos := counts
 	for li, l := range in.lists {
 		off := in.offset[li]
-		for _, p := range l.pairs[k] {
-			bkt := bucketOf(&p)
-			p.rec += off
-			buf[pos[bkt]] = p
-			pos[bkt]++
+		ps := l.pairs[k]
+		for i := range ps {
+			d := ps[i].tok[0]
+			buf[pos[d]] = ps[i]
+			buf[pos[d]].rec += off
+			pos[d]++
 		}
 		l.pairs[k] = nil
 	}
+	// The lists' pairs of this key are garbage now; collecting them at
+	// once keeps the heap near its live size instead of letting it grow
+	// to twice that (the pacer's default) on inputs of gigabytes.
+	if n > 1<<20 {
+		runtime.GC()
+	}
 	b.withToken = n
-	for bkt := range 1 << radixBits {
-		s, e := starts[bkt], pos[bkt]
-		if e-s > 1 {
-			slices.SortFunc(buf[s:e], cmpPair)
+	for d := range 256 {
+		bucket := buf[counts[d]:counts[d+1]]
+		if cap(s.tmp) < len(bucket) {
+			s.tmp = make([]pair, len(bucket))
+		}
+		tmp := s.tmp[:len(bucket)]
+		c2 := radixPass(bucket, tmp, 1, &s.c2)
+		for d2 := range 256 {
+			sub := tmp[c2[d2]:c2[d2+1]]
+			if len(sub) <= 24 {
+				insertionSort(sub)
+				b.scan(sub, limit)
+				continue
+			}
+			// A third pass on byte 2 leaves mostly single tokens.
+			if cap(s.tmp3) < len(sub) {
+				s.tmp3 = make([]pair, len(sub)*2)
+			}
+			t3 := s.tmp3[:len(sub)]
+			c3 := radixPass(sub, t3, 2, &s.c3)
+			for d3 := range 256 {
+				sub3 := t3[c3[d3]:c3[d3+1]]
+				insertionSort(sub3)
+				b.scan(sub3, limit)
+			}
 		}
 	}
-	for i := 0; i < n; {
+}
+
+// radixPass scatters src into dst by byte i of the token and returns the
+// bucket boundaries.
+func radixPass(src, dst []pair, i int, c *[257]int) *[257]int {
+	clear(c[:])
+	for j := range src {
+		c[int(src[j].tok[i])+1]++
+	}
+	for j := 1; j < len(c); j++ {
+		c[j] += c[j-1]
+	}
+	p := *c
+	for j := range src {
+		d := src[j].tok[i]
+		dst[p[d]] = src[j]
+		p[d]++
+	}
+	return c
+}
+
+// less orders pairs by token, then record.
+func less(a, b *pair) bool {
+	ah, bh := binary.BigEndian.Uint64(a.tok[:8]), binary.BigEndian.Uint64(b.tok[:8])
+	if ah != bh {
+		return ah < bh
+	}
+	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	if al != bl {
+		return al < bl
+	}
+	return a.rec < b.rec
+}
+
+// insertionSort sorts a short run of pairs; long runs (only possible with
+// tokens that are not HMAC outputs) go to the library sort.
+func insertionSort(ps []pair) {
+	if len(ps) > 48 {
+		slices.SortFunc(ps, cmpPair)
+		return
+	}
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && less(&ps[j], &ps[j-1]); j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+// scan appends the blocks of sorted pairs.
+func (b *blocks) scan(ps []pair, limit int) {
+	for i := 0; i < len(ps); {
 		j := i + 1
-		for j < n && buf[j].tok == buf[i].tok {
+		for j < len(ps) && ps[j].tok == ps[i].tok {
 			j++
 		}
 		f := j - i
@@ -146,7 +231,7 @@ func blockKey(in *input, k, limit int, buf []pair, counts []uint32, b *blocks) [
 				b.overLimit++
 				b.overLimitRecords += f
 			} else {
-				for _, p := range buf[i:j] {
+				for _, p := range ps[i:j] {
 					b.recs = append(b.recs, p.rec)
 				}
 				b.ends = append(b.ends, uint32(len(b.recs)))
@@ -154,5 +239,4 @@ func blockKey(in *input, k, limit int, buf []pair, counts []uint32, b *blocks) [
 		}
 		i = j
 	}
-	return buf
 }

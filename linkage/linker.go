@@ -7,13 +7,21 @@ import (
 
 const none = ^uint32(0)
 
-// mixed is the covariate state of a person whose records hold two or more
-// different known values. State 0 is "missing", 1.. a known value id.
-const mixed = ^uint16(0)
+// Covariate states are bytes: 0 missing, 1..253 a known value id, mixed
+// when a person's records hold two or more different known values. They
+// are packed eight to a uint64 ("lanes").
+const mixed = 0xFF
+
+const (
+	lanes   = 8
+	ones    = 0x0101010101010101
+	highs   = 0x8080808080808080
+	allMask = ^uint64(0)
+)
 
 // joinState joins two covariate states and reports whether they conflict:
 // both are known (or mixed) and they are not the same single value.
-func joinState(x, y uint16) (uint16, bool) {
+func joinState(x, y uint8) (uint8, bool) {
 	switch {
 	case x == 0:
 		return y, false
@@ -25,87 +33,178 @@ func joinState(x, y uint16) (uint16, bool) {
 	return mixed, true
 }
 
-// linker holds the persons formed so far. Two union-find forests run over
-// the global record numbers: gpar groups records into persons, lpar groups
-// records of one list into list-persons (within-list duplicates). The
-// invariant: a person holds at most one list-person of each list, so a
-// person's lists are a bit pattern and a list's list-persons are its
-// persons.
-type linker struct {
-	in   *input
-	nc   int
-	gpar []uint32
-	lpar []uint32
-	pat  []uint32 // at person roots: the lists the person is on
-	cst  []uint16 // at person roots: N×nc covariate states
+// hasMixed reports whether some lane of w is mixed (0xFF).
+func hasMixed(w uint64) bool {
+	t := ^w
+	return (t-ones)&^t&highs != 0
+}
 
-	// Tentative state of one level. gslot/lslot map a person root/list-
-	// person root touched at this level to a dense slot, none otherwise.
-	gslot, lslot []uint32
-	tRec         []uint32 // slot → person root record
-	tPar         []uint32 // tentative union-find over slots
-	tOr          []uint32 // at slot roots: union of patterns
-	tPop         []uint32 // at slot roots: sum of the members' list counts
-	tU           []uint32 // at slot roots: within-list merges (list-person unions)
-	tCovConf     []bool   // at slot roots: some covariate conflicts
-	tCst         []uint16 // slots×nc joined covariate states
-	lRec         []uint32 // list-person slot → list-person root record
-	lPar         []uint32 // tentative union-find over list-person slots
-	ok           []bool
-	size         []uint32
+// joinWord joins two words of covariate states lane by lane.
+func joinWord(x, y uint64) (uint64, bool) {
+	switch {
+	case x == 0:
+		return y, false
+	case y == 0, x == y && !hasMixed(x):
+		return x, false
+	}
+	var out uint64
+	conf := false
+	for i := 0; i < 64; i += 8 {
+		s, c := joinState(uint8(x>>i), uint8(y>>i))
+		out |= uint64(s) << i
+		conf = conf || c
+	}
+	return out, conf
+}
+
+// node is one record's place in both forests. Keeping a record's fields
+// together costs one cache miss per visit on inputs far larger than the
+// cache.
+type node struct {
+	par   uint32 // person forest: parent
+	lpar  uint32 // list-person forest: parent
+	slot  uint32 // person root touched this level: its slot, else none
+	lslot uint32 // list-person root touched this level: its slot, else none
+	pat   uint32 // person root: the lists the person is on
+	size  uint32 // person root: its records
+	cov   uint64 // person root: covariate states of columns 0..7
+}
+
+// tslot is one person touched by a level, in the tentative forest.
+type tslot struct {
+	rec  uint32 // the person's root record
+	par  uint32 // tentative forest over slots: parent
+	or   uint32 // slot root: union of the members' patterns
+	pop  uint32 // slot root: sum of the members' numbers of lists
+	u    uint32 // slot root: list-person merges inside the component
+	size uint32 // slot root: records in the component
+	conf bool   // slot root: some covariate conflicts
+	cov  uint64 // slot root: joined covariate states of columns 0..7
+}
+
+type lslot struct {
+	rec uint32 // the list-person's root record
+	par uint32 // tentative forest over list-person slots
+}
+
+// linker holds the persons formed so far. Two union-find forests run over
+// the global record numbers: one groups records into persons, the other
+// groups records of one list into list-persons (within-list duplicates).
+// The invariant: a person holds at most one list-person of each list, so a
+// person's lists are a bit pattern and a list's list-persons are the
+// persons on it.
+type linker struct {
+	in    *input
+	nc    int
+	words int // covariate words per record: ceil(nc/8)
+	nodes []node
+	covx  []uint64 // person roots: covariate words 1.. (when nc > 8)
+
+	// The tentative state of one level.
+	ts    []tslot
+	tcovx []uint64 // slots × (words-1)
+	ls    []lslot
+	ok    []bool
+	size  []uint32
+	sink  uint32 // keeps the loads of level's look-ahead alive
 }
 
 func newLinker(in *input) *linker {
 	n := in.n
-	lk := &linker{in: in, nc: len(in.covariates)}
-	lk.gpar = make([]uint32, n)
-	lk.lpar = make([]uint32, n)
-	lk.pat = make([]uint32, n)
-	lk.gslot = make([]uint32, n)
-	lk.lslot = make([]uint32, n)
-	for i := range n {
-		lk.gpar[i] = uint32(i)
-		lk.lpar[i] = uint32(i)
-		lk.pat[i] = 1 << in.listOf[i]
-		lk.gslot[i] = none
-		lk.lslot[i] = none
+	nc := len(in.covariates)
+	lk := &linker{in: in, nc: nc, words: max(1, (nc+lanes-1)/lanes)}
+	lk.nodes = make([]node, n)
+	if lk.words > 1 {
+		lk.covx = make([]uint64, n*(lk.words-1))
 	}
-	lk.cst = slices.Clone(in.cov)
+	for i := range n {
+		nd := &lk.nodes[i]
+		nd.par, nd.lpar, nd.slot, nd.lslot = uint32(i), uint32(i), none, none
+		nd.pat = 1 << in.listOf[i]
+		nd.size = 1
+		for c := range nc {
+			w := uint64(in.cov[i*nc+c]) << (8 * (c % lanes))
+			if c < lanes {
+				nd.cov |= w
+			} else {
+				lk.covx[i*(lk.words-1)+c/lanes-1] |= w
+			}
+		}
+	}
 	return lk
 }
 
-func find(par []uint32, x uint32) uint32 {
-	for par[x] != x {
-		par[x] = par[par[x]]
-		x = par[x]
+// state returns covariate c's state at person root r.
+func (lk *linker) state(r uint32, c int) uint8 {
+	if c < lanes {
+		return uint8(lk.nodes[r].cov >> (8 * c))
+	}
+	return uint8(lk.covx[int(r)*(lk.words-1)+c/lanes-1] >> (8 * (c % lanes)))
+}
+
+func (lk *linker) find(x uint32) uint32 {
+	nodes := lk.nodes
+	for nodes[x].par != x {
+		p := nodes[x].par
+		nodes[x].par = nodes[p].par
+		x = nodes[x].par
 	}
 	return x
 }
 
-func (lk *linker) gslotOf(g uint32) uint32 {
-	if s := lk.gslot[g]; s != none {
-		return s
+func (lk *linker) lfind(x uint32) uint32 {
+	nodes := lk.nodes
+	for nodes[x].lpar != x {
+		p := nodes[x].lpar
+		nodes[x].lpar = nodes[p].lpar
+		x = nodes[x].lpar
 	}
-	s := uint32(len(lk.tRec))
-	lk.gslot[g] = s
-	lk.tRec = append(lk.tRec, g)
-	lk.tPar = append(lk.tPar, s)
-	lk.tOr = append(lk.tOr, lk.pat[g])
-	lk.tPop = append(lk.tPop, uint32(bits.OnesCount32(lk.pat[g])))
-	lk.tU = append(lk.tU, 0)
-	lk.tCovConf = append(lk.tCovConf, false)
-	lk.tCst = append(lk.tCst, lk.cst[int(g)*lk.nc:int(g+1)*lk.nc]...)
+	return x
+}
+
+func (lk *linker) tfind(x uint32) uint32 {
+	ts := lk.ts
+	for ts[x].par != x {
+		ts[x].par = ts[ts[x].par].par
+		x = ts[x].par
+	}
+	return x
+}
+
+func (lk *linker) lsfind(x uint32) uint32 {
+	ls := lk.ls
+	for ls[x].par != x {
+		ls[x].par = ls[ls[x].par].par
+		x = ls[x].par
+	}
+	return x
+}
+
+// slotOf returns the slot of person root g, making one on first touch.
+func (lk *linker) slotOf(g uint32) uint32 {
+	nd := &lk.nodes[g]
+	if nd.slot != none {
+		return nd.slot
+	}
+	s := uint32(len(lk.ts))
+	nd.slot = s
+	lk.ts = append(lk.ts, tslot{rec: g, par: s, or: nd.pat, pop: uint32(bits.OnesCount32(nd.pat)), size: nd.size, cov: nd.cov})
+	if lk.words > 1 {
+		w := lk.words - 1
+		lk.tcovx = append(lk.tcovx, lk.covx[int(g)*w:int(g+1)*w]...)
+	}
 	return s
 }
 
+// lslotOf returns the slot of list-person root r.
 func (lk *linker) lslotOf(r uint32) uint32 {
-	if s := lk.lslot[r]; s != none {
-		return s
+	nd := &lk.nodes[r]
+	if nd.lslot != none {
+		return nd.lslot
 	}
-	s := uint32(len(lk.lRec))
-	lk.lslot[r] = s
-	lk.lRec = append(lk.lRec, r)
-	lk.lPar = append(lk.lPar, s)
+	s := uint32(len(lk.ls))
+	nd.lslot = s
+	lk.ls = append(lk.ls, lslot{rec: r, par: s})
 	return s
 }
 
@@ -113,26 +212,30 @@ func (lk *linker) lslotOf(r uint32) uint32 {
 // root. The smaller slot becomes the root, so the outcome does not depend
 // on which argument is which.
 func (lk *linker) tunion(a, b uint32) uint32 {
-	a, b = find(lk.tPar, a), find(lk.tPar, b)
+	a, b = lk.tfind(a), lk.tfind(b)
 	if a == b {
 		return a
 	}
 	if b < a {
 		a, b = b, a
 	}
-	lk.tPar[b] = a
-	lk.tOr[a] |= lk.tOr[b]
-	lk.tPop[a] += lk.tPop[b]
-	lk.tU[a] += lk.tU[b]
-	conf := lk.tCovConf[a] || lk.tCovConf[b]
-	ca := lk.tCst[int(a)*lk.nc : int(a+1)*lk.nc]
-	cb := lk.tCst[int(b)*lk.nc : int(b+1)*lk.nc]
-	for c := range ca {
-		var cc bool
-		ca[c], cc = joinState(ca[c], cb[c])
-		conf = conf || cc
+	ta, tb := &lk.ts[a], &lk.ts[b]
+	tb.par = a
+	ta.or |= tb.or
+	ta.pop += tb.pop
+	ta.u += tb.u
+	ta.size += tb.size
+	cov, conf := joinWord(ta.cov, tb.cov)
+	ta.cov = cov
+	ta.conf = ta.conf || tb.conf || conf
+	if w := lk.words - 1; w > 0 {
+		xa := lk.tcovx[int(a)*w : int(a+1)*w]
+		xb := lk.tcovx[int(b)*w : int(b+1)*w]
+		for i := range xa {
+			xa[i], conf = joinWord(xa[i], xb[i])
+			ta.conf = ta.conf || conf
+		}
 	}
-	lk.tCovConf[a] = conf
 	return a
 }
 
@@ -153,52 +256,82 @@ type levelStats struct {
 // not on the order of records or blocks.
 func (lk *linker) level(b *blocks) levelStats {
 	listOf := lk.in.listOf
+	nodes := lk.nodes
+	// Each block record touches at most one person and one list-person.
+	if need := len(b.recs); cap(lk.ts) < need {
+		lk.ts = make([]tslot, 0, need)
+		if lk.words > 1 {
+			lk.tcovx = make([]uint64, 0, need*(lk.words-1))
+		}
+	}
+	const batch = 256 // records whose nodes are loaded ahead
+	next := 0         // first block not yet loaded ahead
 	for bi := range b.len() {
+		if bi == next {
+			// Touch the nodes of the next blocks and of their roots
+			// first: these loads do not depend on each other, so their
+			// cache misses overlap instead of queueing one by one.
+			start := b.start(bi)
+			end := start
+			for next < b.len() && end-start < batch {
+				end = b.ends[next]
+				next++
+			}
+			var sink uint32
+			for _, r := range b.recs[start:end] {
+				sink += nodes[r].par
+			}
+			for _, r := range b.recs[start:end] {
+				sink += nodes[nodes[r].par].slot
+			}
+			lk.sink += sink
+		}
 		blk := b.block(bi)
 		prev := blk[0]
-		gp := lk.gslotOf(find(lk.gpar, prev))
+		gp := lk.slotOf(lk.find(prev))
 		for _, r := range blk[1:] {
-			g := lk.gslotOf(find(lk.gpar, r))
+			g := lk.slotOf(lk.find(r))
+			root := lk.tunion(gp, g)
 			if listOf[r] == listOf[prev] {
-				a := find(lk.lPar, lk.lslotOf(find(lk.lpar, prev)))
-				c := find(lk.lPar, lk.lslotOf(find(lk.lpar, r)))
-				root := lk.tunion(gp, g)
+				// A within-list link: it merges two list-persons unless
+				// they are already one.
+				a := lk.lsfind(lk.lslotOf(lk.lfind(prev)))
+				c := lk.lsfind(lk.lslotOf(lk.lfind(r)))
 				if a != c {
 					if c < a {
 						a, c = c, a
 					}
-					lk.lPar[c] = a
-					lk.tU[root]++
+					lk.ls[c].par = a
+					lk.ts[root].u++
 				}
-			} else {
-				lk.tunion(gp, g)
 			}
 			prev, gp = r, g
 		}
 	}
 
-	ns := len(lk.tRec)
+	ns := len(lk.ts)
 	lk.ok = slices.Grow(lk.ok[:0], ns)[:ns]
 	lk.size = slices.Grow(lk.size[:0], ns)[:ns]
 	clear(lk.size)
 	for s := range ns {
-		lk.size[find(lk.tPar, uint32(s))]++
+		lk.size[lk.tfind(uint32(s))]++
 	}
 	var st levelStats
 	for s := range ns {
-		if lk.tPar[s] != uint32(s) {
+		t := &lk.ts[s]
+		if t.par != uint32(s) {
 			continue
 		}
-		// Each list of the component has tPop−tU list-persons in all;
+		// The component's list-persons number pop−u in all; it is
 		// accepted when that is one per list.
-		lk.ok[s] = lk.tPop[s]-lk.tU[s] == uint32(bits.OnesCount32(lk.tOr[s]))
+		lk.ok[s] = t.pop-t.u == uint32(bits.OnesCount32(t.or))
 		if lk.size[s] < 2 {
 			continue
 		}
 		if lk.ok[s] {
 			st.links += int(lk.size[s]) - 1
-			st.duplicates += int(lk.tU[s])
-			if lk.tCovConf[s] {
+			st.duplicates += int(t.u)
+			if t.conf {
 				st.covariateConflicts++
 			}
 		} else {
@@ -208,36 +341,31 @@ func (lk *linker) level(b *blocks) levelStats {
 	}
 	// Commit list-persons first: their person is still found through the
 	// committed forest.
-	for ls := range lk.lRec {
-		root := find(lk.lPar, uint32(ls))
-		if root == uint32(ls) {
-			continue
+	for i := range lk.ls {
+		root := lk.lsfind(uint32(i))
+		rec := lk.ls[i].rec
+		if root != uint32(i) && lk.ok[lk.tfind(lk.nodes[lk.find(rec)].slot)] {
+			lk.nodes[rec].lpar = lk.ls[root].rec
 		}
-		rec := lk.lRec[ls]
-		if lk.ok[find(lk.tPar, lk.gslot[find(lk.gpar, rec)])] {
-			lk.lpar[rec] = lk.lRec[root]
-		}
+		lk.nodes[rec].lslot = none
 	}
+	w := lk.words - 1
 	for s := range ns {
-		root := find(lk.tPar, uint32(s))
-		if !lk.ok[root] {
-			continue
+		root := lk.tfind(uint32(s))
+		t := &lk.ts[s]
+		nd := &lk.nodes[t.rec]
+		nd.slot = none
+		switch {
+		case !lk.ok[root]:
+		case root != uint32(s):
+			nd.par = lk.ts[root].rec
+		default:
+			nd.pat, nd.size, nd.cov = t.or, t.size, t.cov
+			if w > 0 {
+				copy(lk.covx[int(t.rec)*w:int(t.rec+1)*w], lk.tcovx[s*w:(s+1)*w])
+			}
 		}
-		rec := lk.tRec[s]
-		if root != uint32(s) {
-			lk.gpar[rec] = lk.tRec[root]
-			continue
-		}
-		lk.pat[rec] = lk.tOr[s]
-		copy(lk.cst[int(rec)*lk.nc:int(rec+1)*lk.nc], lk.tCst[s*lk.nc:(s+1)*lk.nc])
 	}
-	for _, r := range lk.tRec {
-		lk.gslot[r] = none
-	}
-	for _, r := range lk.lRec {
-		lk.lslot[r] = none
-	}
-	lk.tRec, lk.tPar, lk.tOr, lk.tPop, lk.tU = lk.tRec[:0], lk.tPar[:0], lk.tOr[:0], lk.tPop[:0], lk.tU[:0]
-	lk.tCovConf, lk.tCst, lk.lRec, lk.lPar = lk.tCovConf[:0], lk.tCst[:0], lk.lRec[:0], lk.lPar[:0]
+	lk.ts, lk.tcovx, lk.ls = lk.ts[:0], lk.tcovx[:0], lk.ls[:0]
 	return st
 }

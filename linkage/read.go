@@ -34,9 +34,14 @@ const tokenLen = 32
 // and ^uint32(0) is a sentinel.
 const maxRecords = math.MaxUint32 - 1
 
-// maxValues bounds the distinct values of one covariate column; value ids
-// are uint16 with 0 for missing and 0xFFFF for "several values".
-const maxValues = math.MaxUint16 - 1
+// maxValues bounds the distinct known values of one covariate column over
+// all lists: value ids are bytes, 0 for missing and 0xFF for "several
+// values" (see linker).
+const maxValues = 253
+
+// maxLocalValues bounds the distinct strings of one covariate column in
+// one file, missing values included.
+const maxLocalValues = math.MaxUint16
 
 // pair is one token of one record for one key.
 type pair struct {
@@ -64,8 +69,8 @@ type input struct {
 	covariates []string
 	offset     []uint32 // offset[l] is the global number of list l's first record; offset[K] = N
 	n          int
-	listOf     []uint8  // global record → list index
-	cov        []uint16 // N×C global value ids: 0 missing, 1.. values in sorted order
+	listOf     []uint8 // global record → list index
+	cov        []uint8 // N×C global value ids: 0 missing, 1.. values in sorted order
 	values     [][]string
 	missingCov [][]int // [list][column] records with a missing value
 	header     mktfile.Header
@@ -189,9 +194,9 @@ func (l *list) readBody(ctx context.Context) error {
 		}
 		for c := 0; c < nc; c++ {
 			v := f[1+nk+c]
-			id, ok := l.vocab[c][string(v)]
+			id, ok := l.lookup(c, v)
 			if !ok {
-				if len(l.values[c]) >= maxValues {
+				if len(l.values[c]) >= maxLocalValues {
 					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.Covariates[c], Err: fmt.Errorf("%w: more than %d; covariates must be coarse", ErrVocabulary, maxValues)}
 				}
 				id = uint16(len(l.values[c]))
@@ -201,6 +206,22 @@ func (l *list) readBody(ctx context.Context) error {
 			l.cov = append(l.cov, id)
 		}
 	}
+}
+
+// lookup finds a covariate value's local id: a short scan for the usual
+// handful of values, a map beyond.
+func (l *list) lookup(c int, v []byte) (uint16, bool) {
+	vals := l.values[c]
+	if len(vals) <= 16 {
+		for i, s := range vals {
+			if s == string(v) {
+				return uint16(i), true
+			}
+		}
+		return 0, false
+	}
+	id, ok := l.vocab[c][string(v)]
+	return id, ok
 }
 
 var unhex = func() (t [256]byte) {
@@ -294,24 +315,24 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 			vals = append(vals, v)
 		}
 		slices.Sort(vals)
-		if len(vals) > maxValues-1 {
-			return nil, fmt.Errorf("%w: column %q has more than %d over all lists", ErrVocabulary, in.covariates[c], maxValues-1)
+		if len(vals) > maxValues {
+			return nil, fmt.Errorf("%w: column %q has more than %d known values over all lists; covariates must be coarse", ErrVocabulary, in.covariates[c], maxValues)
 		}
 		in.values[c] = append([]string{""}, vals...) // id 0 is missing
 	}
-	in.cov = make([]uint16, n*nc)
+	in.cov = make([]uint8, n*nc)
 	in.missingCov = make([][]int, len(lists))
 	for i, l := range lists {
 		in.missingCov[i] = make([]int, nc)
-		remap := make([][]uint16, nc)
+		remap := make([][]uint8, nc)
 		for c := 0; c < nc; c++ {
-			remap[c] = make([]uint16, len(l.values[c]))
+			remap[c] = make([]uint8, len(l.values[c]))
 			for lid, v := range l.values[c] {
 				if isMissing[v] {
 					continue
 				}
 				gid, _ := slices.BinarySearch(in.values[c][1:], v)
-				remap[c][lid] = uint16(gid + 1)
+				remap[c][lid] = uint8(gid + 1)
 			}
 		}
 		base := int(in.offset[i]) * nc

@@ -20,7 +20,7 @@ type snapshot struct {
 
 type cellKey struct {
 	pat uint32
-	st  [MaxStrata]uint16
+	st  [MaxStrata]uint8
 }
 
 // snapshot counts the persons formed so far. strata are covariate column
@@ -38,26 +38,27 @@ func (lk *linker) snapshot(strata []int) *snapshot {
 		listPersons:      make([]int, k),
 		conflicting:      make([]int, nc),
 	}
-	size := make([]uint32, n)
-	for r := range n {
-		size[find(lk.gpar, uint32(r))]++
-	}
 	// Persons whose stratum columns need a vote, and their records.
-	type member struct{ root, rec uint32 }
-	var voters []member
 	needsVote := func(root uint32) bool {
 		for _, c := range strata {
-			if lk.cst[int(root)*nc+c] == mixed {
+			if lk.state(root, c) == mixed {
 				return true
 			}
 		}
 		return false
 	}
-	if len(strata) > 0 {
+	voting := false
+	for r := range n {
+		if lk.nodes[r].par == uint32(r) && needsVote(uint32(r)) {
+			voting = true
+			break
+		}
+	}
+	type member struct{ root, rec uint32 }
+	var voters []member
+	if voting {
 		for r := range n {
-			root := lk.gpar[r] // compressed above: one step reaches the root
-			root = find(lk.gpar, root)
-			if needsVote(root) {
+			if root := lk.find(uint32(r)); needsVote(root) {
 				voters = append(voters, member{root, uint32(r)})
 			}
 		}
@@ -65,13 +66,13 @@ func (lk *linker) snapshot(strata []int) *snapshot {
 			return cmp.Or(cmp.Compare(a.root, b.root), cmp.Compare(a.rec, b.rec))
 		})
 	}
-	voted := map[uint32][MaxStrata]uint16{}
+	voted := map[uint32][MaxStrata]uint8{}
 	for i := 0; i < len(voters); {
 		j := i
 		for j < len(voters) && voters[j].root == voters[i].root {
 			j++
 		}
-		var st [MaxStrata]uint16
+		var st [MaxStrata]uint8
 		recs := make([]uint32, 0, j-i)
 		for _, m := range voters[i:j] {
 			recs = append(recs, m.rec)
@@ -83,35 +84,68 @@ func (lk *linker) snapshot(strata []int) *snapshot {
 		i = j
 	}
 
+	// One sequential pass over the person roots.
+	var bySize, byLists []int
+	bump := func(h *[]int, i int) {
+		if i >= len(*h) {
+			*h = append(*h, make([]int, i+1-len(*h))...)
+		}
+		(*h)[i]++
+	}
+	dense := len(strata) == 0 && k <= 16
+	var flat []int
+	if dense {
+		flat = make([]int, 1<<k)
+	}
 	cells := map[cellKey]int{}
 	for r := range n {
-		if lk.gpar[r] != uint32(r) {
+		nd := &lk.nodes[r]
+		if nd.par != uint32(r) {
 			continue
 		}
 		root := uint32(r)
 		sn.persons++
-		sn.recordsPerPerson[int(size[r])]++
-		p := lk.pat[r]
-		sn.listsPerPerson[bits.OnesCount32(p)]++
+		bump(&bySize, int(nd.size))
+		p := nd.pat
+		bump(&byLists, bits.OnesCount32(p))
 		for l := range k {
 			if p&(1<<l) != 0 {
 				sn.listPersons[l]++
 			}
 		}
 		for c := range nc {
-			if lk.cst[r*nc+c] == mixed {
+			if lk.state(root, c) == mixed {
 				sn.conflicting[c]++
 			}
+		}
+		if dense {
+			flat[p]++
+			continue
 		}
 		key := cellKey{pat: p}
 		if v, ok := voted[root]; ok {
 			key.st = v
 		} else {
 			for si, c := range strata {
-				key.st[si] = lk.cst[r*nc+c]
+				key.st[si] = lk.state(root, c)
 			}
 		}
 		cells[key]++
+	}
+	for i, c := range bySize {
+		if c > 0 {
+			sn.recordsPerPerson[i] = c
+		}
+	}
+	for i, c := range byLists {
+		if c > 0 {
+			sn.listsPerPerson[i] = c
+		}
+	}
+	for p, c := range flat {
+		if c > 0 {
+			cells[cellKey{pat: uint32(p)}] = c
+		}
 	}
 
 	t := &mse.Table{}
@@ -157,9 +191,9 @@ func (lk *linker) snapshot(strata []int) *snapshot {
 // records wins; a tie goes to the value seen on the earliest list (the
 // order of the files on the command line), and a tie on that to the value
 // that sorts first.
-func (lk *linker) vote(recs []uint32, c int) uint16 {
+func (lk *linker) vote(recs []uint32, c int) uint8 {
 	type tally struct {
-		v     uint16
+		v     uint8
 		n     int
 		first uint8
 	}
