@@ -2,8 +2,8 @@ package loglinear
 
 import (
 	"fmt"
-
-	"gonum.org/v1/gonum/mat"
+	"math"
+	"slices"
 )
 
 // Existence and identifiability codes of the Fienberg–Rinaldo check, as
@@ -69,6 +69,10 @@ func Margins(k int, y []float64) []float64 {
 // contain none of them (the proper union over all empty terms, which MSE-R
 // does not always take; see METHODS.md §5).
 func Reduce(k int, terms []Term, margins []float64) (kept, empty []Term, cells []Term) {
+	return reduceInto(k, terms, margins, nil, nil, nil)
+}
+
+func reduceInto(k int, terms []Term, margins []float64, kept, empty, cells []Term) ([]Term, []Term, []Term) {
 	for _, t := range terms {
 		if t != 0 && margins[t] == 0 {
 			empty = append(empty, t)
@@ -100,71 +104,210 @@ func CheckModel(k int, terms []Term, y []float64) (*Check, error) {
 	if k < 1 || k > MaxFactors {
 		return nil, fmt.Errorf("%w: K = %d outside [1, %d]", ErrInput, k, MaxFactors)
 	}
+	if len(y) != 1<<uint(k) {
+		return nil, fmt.Errorf("%w: %d counts for K = %d (want 2^K, indexed by cell code)", ErrInput, len(y), k)
+	}
 	if !IsHierarchical(terms) {
 		return nil, fmt.Errorf("%w: terms are not a hierarchical model", ErrInput)
 	}
+	var c Checker
 	margins := Margins(k, y)
-	kept, empty, cells := Reduce(k, terms, margins)
-	ch := &Check{EmptyTerms: empty, KeptTerms: kept, KeptCells: cells}
-	yk := make([]float64, len(cells))
-	for i, c := range cells {
-		yk[i] = y[c]
-	}
-	s, err := ExistenceLP(cells, kept, yk)
+	code, s, rd, err := c.check(k, terms, y, margins)
 	if err != nil {
 		return nil, err
 	}
-	ch.LPObjective = s
-	saturated := len(empty) == 0 && len(terms) == 1<<uint(k)
-	if len(empty) > 0 || saturated {
-		ch.RankDeficiency = len(kept) - Rank(HierarchicalDesign(cells, kept))
+	return &Check{
+		Code: code, LPObjective: s, RankDeficiency: rd,
+		EmptyTerms: slices.Clone(c.empty), KeptTerms: slices.Clone(c.kept), KeptCells: slices.Clone(c.cells),
+	}, nil
+}
+
+// Checker runs existence checks reusing its memory between calls; the
+// zero value is ready. It is not safe for concurrent use.
+type Checker struct {
+	kept, empty, cells []Term
+	yk, a, b, c        []float64
+	lp                 simplex
+	qr                 []float64
+	norms              []float64
+}
+
+// Kept returns the terms and cells kept by the last Code call (aliases of
+// the checker's memory, valid until the next call).
+func (c *Checker) Kept() (terms, cells []Term) { return c.kept, c.cells }
+
+// Code runs the check of CheckModel for counts y (by cell code) whose
+// margins (from Margins) are given, and returns the code and s*. It
+// allocates nothing once warmed up.
+func (c *Checker) Code(k int, terms []Term, y, margins []float64) (code int, lpObjective float64, err error) {
+	code, s, _, err := c.check(k, terms, y, margins)
+	return code, s, err
+}
+
+func (c *Checker) check(k int, terms []Term, y, margins []float64) (code int, s float64, rankDef int, err error) {
+	c.kept, c.empty, c.cells = reduceInto(k, terms, margins, c.kept[:0], c.empty[:0], c.cells[:0])
+	c.yk = c.yk[:0]
+	for _, cell := range c.cells {
+		c.yk = append(c.yk, y[cell])
+	}
+	s, err = c.existenceLP()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	saturated := len(c.empty) == 0 && len(terms) == 1<<uint(k)
+	if len(c.empty) > 0 || saturated {
+		rankDef = len(c.kept) - c.rank(c.cells, c.kept)
 	}
 	if s <= LPZeroTol {
-		ch.Code |= CodeNoMLE
+		code |= CodeNoMLE
 	}
-	if ch.RankDeficiency > 0 {
-		ch.Code |= CodeNotIdentified
+	if rankDef > 0 {
+		code |= CodeNotIdentified
 	}
-	return ch, nil
+	return code, s, rankDef, nil
 }
 
 // ExistenceLP solves max s subject to Aᵀx = Aᵀy, x_ω ≥ s, x ≥ 0 for the
 // hierarchical design A over the given cells and terms, with the
 // substitution x = s·1 + u (u ≥ 0). It returns s*.
 func ExistenceLP(cells, terms []Term, y []float64) (float64, error) {
+	var c Checker
+	c.cells, c.kept, c.yk = cells, terms, y
+	return c.existenceLP()
+}
+
+func (c *Checker) existenceLP() (float64, error) {
+	terms, cells := c.kept, c.cells
 	m, nc := len(terms), len(cells)
 	n := nc + 1 // s, then u_ω
-	a := make([]float64, m*n)
-	b := make([]float64, m)
+	c.a = resize(c.a, m*n)
+	c.b = resize(c.b, m)
+	c.c = resize(c.c, n)
 	for i, t := range terms {
-		row := a[i*n : (i+1)*n]
-		for j, c := range cells {
-			if t.SubsetOf(c) {
+		row := c.a[i*n : (i+1)*n]
+		for j, cell := range cells {
+			if t&^cell == 0 {
 				row[0]++
 				row[1+j] = 1
-				b[i] += y[j]
+				c.b[i] += c.yk[j]
 			}
 		}
 	}
-	c := make([]float64, n)
-	c[0] = 1
-	_, z, err := solveLP(a, b, c, m, n)
+	c.c[0] = 1
+	_, z, err := c.lp.solve(c.a, c.b, c.c, m, n)
 	if err != nil {
 		return 0, err
 	}
 	return z, nil
 }
 
-// Rank returns the numerical rank of the design, counting singular values
-// above RankTol times the largest.
+// resize returns a zeroed slice of length n, reusing b's memory.
+func resize(b []float64, n int) []float64 {
+	if cap(b) >= n {
+		b = b[:n]
+		clear(b)
+		return b
+	}
+	return make([]float64, n)
+}
+
+// Rank returns the numerical rank of the design by Householder QR with
+// the limited column pivoting of R's qr() (LINPACK dqrdc2): a column whose
+// norm, after the reflections of the columns before it, is below RankTol
+// times its original norm is moved to the end and not counted.
 func Rank(d *Design) int {
-	r, c := d.Dims()
-	if r == 0 || c == 0 {
-		return 0
+	var c Checker
+	r, cols := d.Dims()
+	x := d.dense()
+	c.qr = resize(c.qr, r*cols)
+	copy(c.qr, x)
+	return c.rankDense(r, cols)
+}
+
+func (c *Checker) rank(cells, terms []Term) int {
+	r, cols := len(cells), len(terms)
+	// Column-major copy of the design.
+	c.qr = resize(c.qr, r*cols)
+	for i, cell := range cells {
+		for j, t := range terms {
+			if t&^cell == 0 {
+				c.qr[j*r+i] = 1
+			}
+		}
 	}
-	var svd mat.SVD
-	if !svd.Factorize(d.Matrix(), mat.SVDNone) {
-		return 0
+	return c.rankCols(r, cols)
+}
+
+// rankDense converts a row-major r×cols matrix in c.qr to column-major.
+func (c *Checker) rankDense(r, cols int) int {
+	tmp := make([]float64, r*cols)
+	for i := 0; i < r; i++ {
+		for j := 0; j < cols; j++ {
+			tmp[j*r+i] = c.qr[i*cols+j]
+		}
 	}
-	return svd.Rank(RankTol)
+	copy(c.qr, tmp)
+	return c.rankCols(r, cols)
+}
+
+// rankCols runs the pivoted Householder QR on the column-major matrix in
+// c.qr and returns the rank.
+func (c *Checker) rankCols(r, cols int) int {
+	a := c.qr
+	col := func(j int) []float64 { return a[j*r : (j+1)*r] }
+	c.norms = resize(c.norms, cols)
+	for j := 0; j < cols; j++ {
+		c.norms[j] = norm2(col(j))
+	}
+	rank := 0
+	lup := cols // columns [lup, cols) were moved to the end
+	for l := 0; l < lup && l < r; {
+		x := col(l)
+		nrm := norm2(x[l:])
+		if c.norms[l] == 0 || nrm < RankTol*c.norms[l] {
+			// Move column l to the end, shifting the others left.
+			saved := append([]float64(nil), x...)
+			savedNorm := c.norms[l]
+			for j := l; j < cols-1; j++ {
+				copy(col(j), col(j+1))
+				c.norms[j] = c.norms[j+1]
+			}
+			copy(col(cols-1), saved)
+			c.norms[cols-1] = savedNorm
+			lup--
+			continue
+		}
+		// Householder reflection zeroing x[l+1:].
+		alpha := -math.Copysign(nrm, x[l])
+		v0 := x[l] - alpha
+		// v = (v0, x[l+1:]); H = I − 2vvᵀ/(vᵀv)
+		vtv := v0*v0 + (nrm*nrm - x[l]*x[l])
+		for j := l + 1; j < cols; j++ {
+			y := col(j)
+			dot := v0 * y[l]
+			for i := l + 1; i < r; i++ {
+				dot += x[i] * y[i]
+			}
+			f := 2 * dot / vtv
+			y[l] -= f * v0
+			for i := l + 1; i < r; i++ {
+				y[i] -= f * x[i]
+			}
+		}
+		x[l] = alpha
+		for i := l + 1; i < r; i++ {
+			x[i] = 0
+		}
+		rank++
+		l++
+	}
+	return rank
+}
+
+func norm2(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
 }

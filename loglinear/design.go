@@ -125,6 +125,9 @@ type Design struct {
 	nzCol      []int32
 	nzVal      []float64
 	names      []string
+	hier       []Term // the terms of a hierarchical design (names on demand)
+	hierCells  []Term // its cells
+	hierK      int    // number of factors spanned by its cells (0: not hierarchical)
 }
 
 // NewDesign builds a design from a dense matrix. names may be nil.
@@ -146,24 +149,97 @@ func NewDesign(x mat.Matrix, names []string) *Design {
 // HierarchicalDesign builds the design of the log-linear model with the
 // given terms over the given cells: entry (ω, θ) is 1 when θ ⊆ ω.
 func HierarchicalDesign(cells, terms []Term) *Design {
-	d := &Design{rows: len(cells), cols: len(terms), x: make([]float64, len(cells)*len(terms))}
-	for i, c := range cells {
-		for j, t := range terms {
-			if t.SubsetOf(c) {
-				d.x[i*d.cols+j] = 1
-			}
-		}
-	}
-	d.names = make([]string, len(terms))
-	for j, t := range terms {
-		d.names[j] = t.String()
-	}
-	d.index()
+	d := &Design{}
+	d.SetHierarchical(cells, terms)
 	return d
 }
 
+// SetHierarchical rebuilds d in place as the hierarchical design over the
+// given cells and terms, reusing its memory. Terms must be distinct.
+func (d *Design) SetHierarchical(cells, terms []Term) {
+	d.rows, d.cols = len(cells), len(terms)
+	d.x = d.x[:0] // built on demand by dense()
+	d.names = d.names[:0]
+	d.nzStart = append(d.nzStart[:0], 0)
+	d.nzCol = d.nzCol[:0]
+	d.nzVal = d.nzVal[:0]
+	// Column of each term: a small linear scan is faster than a map for
+	// the few dozen terms of these models.
+	for _, c := range cells {
+		for j, t := range terms {
+			if t&^c == 0 {
+				d.nzCol = append(d.nzCol, int32(j))
+				d.nzVal = append(d.nzVal, 1)
+			}
+		}
+		d.nzStart = append(d.nzStart, int32(len(d.nzCol)))
+	}
+	d.hier = append(d.hier[:0], terms...)
+	d.hierCells = append(d.hierCells[:0], cells...)
+	var span Term
+	for _, c := range cells {
+		span |= c
+	}
+	for _, t := range terms {
+		span |= t
+	}
+	d.hierK = 0
+	for span != 0 {
+		d.hierK++
+		span >>= 1
+	}
+	if d.hierK == 0 {
+		d.hierK = 1
+	}
+}
+
+func (d *Design) dense() []float64 {
+	if len(d.x) == d.rows*d.cols {
+		return d.x
+	}
+	x := make([]float64, d.rows*d.cols)
+	for i := 0; i < d.rows; i++ {
+		for k := d.nzStart[i]; k < d.nzStart[i+1]; k++ {
+			x[i*d.cols+int(d.nzCol[k])] = d.nzVal[k]
+		}
+	}
+	d.x = x
+	return x
+}
+
+// Cells returns the cells of a hierarchical design (nil otherwise); the
+// slice aliases the design's memory.
+func (d *Design) Cells() []Term {
+	if d.hierK == 0 {
+		return nil
+	}
+	return d.hierCells
+}
+
+// Dims returns the number of rows (observations) and columns (parameters).
+func (d *Design) Dims() (rows, cols int) { return d.rows, d.cols }
+
+// At returns X[i, j].
+func (d *Design) At(i, j int) float64 { return d.dense()[i*d.cols+j] }
+
+// Names returns the column names.
+func (d *Design) Names() []string {
+	if len(d.names) == 0 && len(d.hier) == d.cols {
+		for _, t := range d.hier {
+			d.names = append(d.names, t.String())
+		}
+	}
+	return slices.Clone(d.names)
+}
+
+// Matrix returns a copy of X as a gonum matrix.
+func (d *Design) Matrix() *mat.Dense {
+	return mat.NewDense(d.rows, d.cols, slices.Clone(d.dense()))
+}
+
+// index builds the non-zero lists from the dense matrix.
 func (d *Design) index() {
-	d.nzStart = make([]int32, d.rows+1)
+	d.nzStart = append(d.nzStart[:0], 0)
 	for i := 0; i < d.rows; i++ {
 		for j := 0; j < d.cols; j++ {
 			if v := d.x[i*d.cols+j]; v != 0 {
@@ -171,20 +247,6 @@ func (d *Design) index() {
 				d.nzVal = append(d.nzVal, v)
 			}
 		}
-		d.nzStart[i+1] = int32(len(d.nzCol))
+		d.nzStart = append(d.nzStart, int32(len(d.nzCol)))
 	}
-}
-
-// Dims returns the number of rows (observations) and columns (parameters).
-func (d *Design) Dims() (rows, cols int) { return d.rows, d.cols }
-
-// At returns X[i, j].
-func (d *Design) At(i, j int) float64 { return d.x[i*d.cols+j] }
-
-// Names returns the column names.
-func (d *Design) Names() []string { return slices.Clone(d.names) }
-
-// Matrix returns a copy of X as a gonum matrix.
-func (d *Design) Matrix() *mat.Dense {
-	return mat.NewDense(d.rows, d.cols, slices.Clone(d.x))
 }

@@ -24,6 +24,8 @@ const (
 	// muFloor is .Machine$double.eps: R's log link never returns a smaller
 	// mean.
 	muFloor = 2.220446049250313e-16
+	// logMuFloor is log(muFloor).
+	logMuFloor = -36.04365338911715
 	// nearSingularCond is the condition number (of the column-equilibrated
 	// information matrix) above which a fit is flagged as near-singular.
 	nearSingularCond = 1e12
@@ -134,30 +136,50 @@ func FitPoisson(d *Design, y []float64, opts *Options) (*Fit, error) {
 // Workspace holds the buffers of repeated fits on one design. A Workspace
 // is not safe for concurrent use; make one per goroutine.
 type Workspace struct {
-	d                   *Design
-	coef, coefOld, rhs  []float64
-	eta, mu, z, w       []float64
-	h                   []float64 // p×p information matrix (upper)
-	hdiag, scale        []float64
-	work                []float64
-	iwork               []int
-	lgammaY             float64
-	lastConverged       bool
-	lastIter            int
-	lastDev, lastLogLik float64
-	lastStatus          Status
-	cholOK              bool
+	d                  *Design
+	coef, coefOld, rhs []float64
+	eta, mu, z, w      []float64
+	ylogy              []float64 // y log y, 0 for y = 0
+	h                  []float64 // p×p information matrix (upper)
+	sw, swz            []float64 // superset sums of w and w·z (hierarchical designs)
+	hdiag, scale       []float64
+	work               []float64
+	iwork              []int
+	lastIter           int
+	lastDev, lastKern  float64 // deviance and Σ (y log μ − μ)
+	lastStatus         Status
+	cholOK             bool
 }
 
 // NewWorkspace allocates the buffers for fits on d.
 func NewWorkspace(d *Design) *Workspace {
+	ws := &Workspace{}
+	ws.Bind(d)
+	return ws
+}
+
+// Bind points the workspace at another design, reusing its buffers when
+// they are large enough.
+func (ws *Workspace) Bind(d *Design) {
 	n, p := d.rows, d.cols
-	return &Workspace{
-		d:    d,
-		coef: make([]float64, p), coefOld: make([]float64, p), rhs: make([]float64, p),
-		eta: make([]float64, n), mu: make([]float64, n), z: make([]float64, n), w: make([]float64, n),
-		h: make([]float64, p*p), hdiag: make([]float64, p), scale: make([]float64, p),
-		work: make([]float64, 3*p), iwork: make([]int, p),
+	ws.d = d
+	grow := func(b []float64, n int) []float64 {
+		if cap(b) >= n {
+			return b[:n]
+		}
+		return make([]float64, n, n+n/2)
+	}
+	ws.coef, ws.coefOld, ws.rhs = grow(ws.coef, p), grow(ws.coefOld, p), grow(ws.rhs, p)
+	ws.eta, ws.mu, ws.z, ws.w, ws.ylogy = grow(ws.eta, n), grow(ws.mu, n), grow(ws.z, n), grow(ws.w, n), grow(ws.ylogy, n)
+	ws.h, ws.hdiag, ws.scale, ws.work = grow(ws.h, p*p), grow(ws.hdiag, p), grow(ws.scale, p), grow(ws.work, 3*p)
+	if d.hierK > 0 {
+		m := 1 << uint(d.hierK)
+		ws.sw, ws.swz = grow(ws.sw, m), grow(ws.swz, m)
+	}
+	if cap(ws.iwork) >= p {
+		ws.iwork = ws.iwork[:p]
+	} else {
+		ws.iwork = make([]int, p)
 	}
 }
 
@@ -166,11 +188,18 @@ func (ws *Workspace) Fit(y []float64, opts *Options) (*Fit, error) {
 	status, err := ws.Run(y, opts)
 	d := ws.d
 	n, p := d.rows, d.cols
+	var lgammaY float64
+	for _, v := range y {
+		if v > 1 {
+			lg, _ := math.Lgamma(v + 1)
+			lgammaY += lg
+		}
+	}
 	f := &Fit{
 		Coef:       append([]float64(nil), ws.coef...),
 		Deviance:   ws.lastDev,
 		DFResidual: n - p,
-		LogLik:     ws.lastLogLik,
+		LogLik:     ws.lastKern - lgammaY,
 		Fitted:     append([]float64(nil), ws.mu...),
 		Pearson:    make([]float64, n),
 		Iter:       ws.lastIter,
@@ -230,14 +259,13 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 	if start != nil && len(start) != p {
 		return Diverged, fmt.Errorf("%w: %d starting values for %d coefficients", ErrInput, len(start), p)
 	}
-	ws.lgammaY = 0
-	for _, v := range y {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+	for i, v := range y {
+		if !(v >= 0) || math.IsInf(v, 0) {
 			return Diverged, fmt.Errorf("%w: counts must be finite and non-negative", ErrInput)
 		}
-		if v > 1 {
-			lg, _ := math.Lgamma(v + 1)
-			ws.lgammaY += lg
+		ws.ylogy[i] = 0
+		if v > 0 {
+			ws.ylogy[i] = v * math.Log(v)
 		}
 	}
 	// Start: R's mustart = y + 0.1, eta = log(mustart); or a warm start.
@@ -250,7 +278,7 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 			ws.eta[i] = math.Log(ws.mu[i])
 		}
 	}
-	devOld := deviance(y, ws.mu)
+	devOld := ws.deviance(y)
 	ws.cholOK = true
 	haveCoef := start != nil
 	limit := maxIter + extra
@@ -275,7 +303,7 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 			return NearSingular, &SingularError{Cond: math.Inf(1)}
 		}
 		ws.linpred()
-		dev := deviance(y, ws.mu)
+		dev := ws.deviance(y)
 		// R's step halving when the deviance is not finite.
 		for halve := 0; !isFinite(dev); halve++ {
 			if !haveCoef || halve >= maxIter {
@@ -287,7 +315,7 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 				ws.coef[j] = (ws.coef[j] + ws.coefOld[j]) / 2
 			}
 			ws.linpred()
-			dev = deviance(y, ws.mu)
+			dev = ws.deviance(y)
 		}
 		haveCoef = true
 		if math.Abs(dev-devOld)/(math.Abs(dev)+0.1) < eps {
@@ -316,20 +344,43 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 }
 
 func (ws *Workspace) finish(y []float64) {
-	ws.lastDev = deviance(y, ws.mu)
-	ll := -ws.lgammaY
+	ws.lastDev = ws.deviance(y)
+	var k float64
 	for i, v := range y {
-		ll -= ws.mu[i]
-		if v > 0 {
-			ll += v * math.Log(ws.mu[i])
-		}
+		k += v*ws.logMu(i) - ws.mu[i]
 	}
-	ws.lastLogLik = ll
+	ws.lastKern = k
 }
+
+// logMu is log μ_i, consistent with the floor on μ.
+func (ws *Workspace) logMu(i int) float64 { return max(ws.eta[i], logMuFloor) }
 
 // linpred sets η = X coef and μ = max(exp(η), ε).
 func (ws *Workspace) linpred() {
 	d := ws.d
+	if d.hierK > 0 {
+		// η_ω = Σ_{θ ⊆ ω} coef_θ: a subset sum over all 2^K terms.
+		k := d.hierK
+		m := 1 << uint(k)
+		b := ws.sw[:m]
+		clear(b)
+		for j, t := range d.hier {
+			b[t] = ws.coef[j]
+		}
+		for bit := 1; bit < m; bit <<= 1 {
+			for s := 0; s < m; s++ {
+				if s&bit != 0 {
+					b[s] += b[s&^bit]
+				}
+			}
+		}
+		for i, c := range d.hierCells {
+			e := b[c]
+			ws.eta[i] = e
+			ws.mu[i] = max(math.Exp(e), muFloor)
+		}
+		return
+	}
 	for i := 0; i < d.rows; i++ {
 		var s float64
 		for k := d.nzStart[i]; k < d.nzStart[i+1]; k++ {
@@ -343,6 +394,50 @@ func (ws *Workspace) linpred() {
 // solveWLS solves (XᵀWX) coef = XᵀWz by Cholesky, leaving the factor in
 // ws.h. It reports false if XᵀWX is not numerically positive definite.
 func (ws *Workspace) solveWLS() bool {
+	if ws.d.hierK > 0 {
+		ws.hierCrossProducts()
+	} else {
+		ws.crossProducts()
+	}
+	return ws.factorSolve()
+}
+
+// hierCrossProducts forms XᵀWX and XᵀWz for a hierarchical 0/1 design,
+// where column θ is the indicator of θ ⊆ ω: (XᵀWX)_{θφ} = Σ_{ω ⊇ θ∪φ} w_ω
+// and (XᵀWz)_θ = Σ_{ω ⊇ θ} w_ω z_ω. Both are superset sums, computed for
+// all 2^K terms at once in O(K 2^K) instead of Σ_ω (non-zeros in row ω)².
+func (ws *Workspace) hierCrossProducts() {
+	d := ws.d
+	p, k := d.cols, d.hierK
+	m := 1 << uint(k)
+	sw, swz := ws.sw[:m], ws.swz[:m]
+	clear(sw)
+	clear(swz)
+	for i, c := range d.hierCells {
+		sw[c] = ws.w[i]
+		swz[c] = ws.w[i] * ws.z[i]
+	}
+	for b := 0; b < k; b++ {
+		bit := 1 << uint(b)
+		for s := 0; s < m; s++ {
+			if s&bit == 0 {
+				sw[s] += sw[s|bit]
+				swz[s] += swz[s|bit]
+			}
+		}
+	}
+	h := ws.h
+	for a, ta := range d.hier {
+		ws.rhs[a] = swz[ta]
+		row := h[a*p:]
+		for b := a; b < p; b++ {
+			row[b] = sw[ta|d.hier[b]]
+		}
+	}
+}
+
+// crossProducts forms XᵀWX and XᵀWz from the non-zeros of each row.
+func (ws *Workspace) crossProducts() {
 	d := ws.d
 	p := d.cols
 	h := ws.h
@@ -363,6 +458,13 @@ func (ws *Workspace) solveWLS() bool {
 			}
 		}
 	}
+}
+
+// factorSolve equilibrates and factors XᵀWX and solves for the new
+// coefficients.
+func (ws *Workspace) factorSolve() bool {
+	p := ws.d.cols
+	h := ws.h
 	// Equilibrate: H̃ = S H S with S = diag(1/√H_jj), so the Cholesky
 	// factor's accuracy and the condition number do not depend on the
 	// scale of the columns or the weights.
@@ -391,7 +493,11 @@ func (ws *Workspace) solveWLS() bool {
 			return false
 		}
 	}
-	lapack64.Potrs(t, blas64.General{Rows: p, Cols: 1, Data: ws.rhs, Stride: 1})
+	// One right-hand side: two triangular solves (Uᵀ v = r, U x = v) are
+	// much cheaper than Potrs's general Trsm.
+	rhs := blas64.Vector{N: p, Data: ws.rhs, Inc: 1}
+	blas64.Trsv(blas.Trans, t, rhs)
+	blas64.Trsv(blas.NoTrans, t, rhs)
 	for j := 0; j < p; j++ {
 		ws.coef[j] = ws.rhs[j] * ws.scale[j]
 	}
@@ -418,6 +524,20 @@ func (ws *Workspace) covariance() (*mat.SymDense, []float64) {
 	}
 	return cov, se
 }
+
+// Cond returns the 1-norm condition number of the column-equilibrated
+// XᵀWX of the last Run's final step, or +Inf if it was singular. Fit
+// flags fits above 1e12 as near-singular.
+func (ws *Workspace) Cond() float64 {
+	if !ws.cholOK {
+		return math.Inf(1)
+	}
+	return ws.cond()
+}
+
+// NearSingularCond is the condition number above which Fit reports a
+// near-singular fit.
+const NearSingularCond = nearSingularCond
 
 // cond returns the 1-norm condition number of the equilibrated XᵀWX.
 func (ws *Workspace) cond() float64 {
@@ -463,8 +583,9 @@ func (ws *Workspace) Mu() []float64 { return ws.mu }
 // Deviance returns the deviance of the last Run.
 func (ws *Workspace) Deviance() float64 { return ws.lastDev }
 
-// LogLik returns the log-likelihood of the last Run.
-func (ws *Workspace) LogLik() float64 { return ws.lastLogLik }
+// LogLikKernel returns Σ (y log μ̂ − μ̂) of the last Run: the
+// log-likelihood without the constant −Σ log y!, which depends on y only.
+func (ws *Workspace) LogLikKernel() float64 { return ws.lastKern }
 
 // Iter returns the iterations of the last Run.
 func (ws *Workspace) Iter() int { return ws.lastIter }
@@ -482,14 +603,16 @@ func (ws *Workspace) Variance(j int) float64 {
 	return v[j] * ws.scale[j] * ws.scale[j]
 }
 
-// deviance is the Poisson deviance, with y log(y/μ) = 0 for y = 0.
-func deviance(y, mu []float64) float64 {
+// deviance is the Poisson deviance 2 Σ [y log(y/μ) − (y − μ)], with
+// y log(y/μ) = 0 for y = 0, computed as y log y − y log μ from the stored
+// y log y and η so that no logarithm is taken per iteration.
+func (ws *Workspace) deviance(y []float64) float64 {
 	var s float64
 	for i, v := range y {
 		if v > 0 {
-			s += v*math.Log(v/mu[i]) - (v - mu[i])
+			s += ws.ylogy[i] - v*ws.logMu(i) - (v - ws.mu[i])
 		} else {
-			s += mu[i]
+			s += ws.mu[i]
 		}
 	}
 	return 2 * s

@@ -36,15 +36,31 @@ type simplex struct {
 	w     int       // row width n+m+1
 	basis []int
 	alive []bool // rows not removed as redundant
+	x     []float64
 }
 
 func (s *simplex) at(i, j int) float64 { return s.t[i*s.w+j] }
 
 func solveLP(a []float64, b, c []float64, m, n int) ([]float64, float64, error) {
-	s := &simplex{m: m, n: n, w: n + m + 1}
-	s.t = make([]float64, (m+1)*s.w)
-	s.basis = make([]int, m)
-	s.alive = make([]bool, m)
+	var s simplex
+	return s.solve(a, b, c, m, n)
+}
+
+// solve runs the simplex reusing the receiver's memory. The returned x
+// aliases it.
+func (s *simplex) solve(a []float64, b, c []float64, m, n int) ([]float64, float64, error) {
+	s.m, s.n, s.w = m, n, n+m+1
+	if cap(s.t) >= (m+1)*s.w {
+		s.t = s.t[:(m+1)*s.w]
+		clear(s.t)
+	} else {
+		s.t = make([]float64, (m+1)*s.w)
+	}
+	if cap(s.basis) >= m {
+		s.basis, s.alive = s.basis[:m], s.alive[:m]
+	} else {
+		s.basis, s.alive = make([]int, m), make([]bool, m)
+	}
 	for i := 0; i < m; i++ {
 		if b[i] < 0 {
 			return nil, 0, fmt.Errorf("%w: negative right-hand side", ErrLP)
@@ -70,8 +86,7 @@ func solveLP(a []float64, b, c []float64, m, n int) ([]float64, float64, error) 
 		}
 		obj[s.w-1] -= b[i]
 	}
-	allowed := func(j int) bool { return true }
-	if err := s.iterate(allowed, &pivots, limit); err != nil {
+	if err := s.iterate(n+m, &pivots, limit); err != nil {
 		return nil, 0, err
 	}
 	if -obj[s.w-1] > lpFeasTol*max(1, maxAbs(b)) {
@@ -116,11 +131,16 @@ func solveLP(a []float64, b, c []float64, m, n int) ([]float64, float64, error) 
 		}
 	}
 	// Artificial columns may not re-enter.
-	allowed = func(j int) bool { return j < n }
-	if err := s.iterate(allowed, &pivots, limit); err != nil {
+	if err := s.iterate(n, &pivots, limit); err != nil {
 		return nil, 0, err
 	}
-	x := make([]float64, n)
+	if cap(s.x) >= n {
+		s.x = s.x[:n]
+		clear(s.x)
+	} else {
+		s.x = make([]float64, n)
+	}
+	x := s.x
 	for i := 0; i < m; i++ {
 		if s.alive[i] && s.basis[i] < n {
 			x[s.basis[i]] = s.at(i, s.w-1)
@@ -152,14 +172,15 @@ func solveLP(a []float64, b, c []float64, m, n int) ([]float64, float64, error) 
 	return x, z, nil
 }
 
-// iterate runs simplex pivots with Bland's rule until optimal.
-func (s *simplex) iterate(allowed func(int) bool, pivots *int, limit int) error {
+// iterate runs simplex pivots with Bland's rule until optimal; columns
+// from ncols on may not enter.
+func (s *simplex) iterate(ncols int, pivots *int, limit int) error {
 	obj := s.t[s.m*s.w:]
 	for {
 		// Entering: the lowest-index column with a negative reduced cost.
 		enter := -1
-		for j := 0; j < s.w-1; j++ {
-			if allowed(j) && obj[j] < -lpCostTol {
+		for j := 0; j < ncols; j++ {
+			if obj[j] < -lpCostTol {
 				enter = j
 				break
 			}

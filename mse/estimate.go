@@ -312,7 +312,7 @@ func Estimate(t *Table, opts *Options) (*Result, error) {
 				sel.Added = append(sel.Added, TermName(a, t.Lists))
 			}
 			r.Selection = sel
-			r.TopModels = topFromFits(sw.Path, t.Lists, "stepwise path")
+			r.TopModels = topFromRanked(sw.Path, t.Lists, "stepwise path")
 		}
 	case MethodBIC, MethodAIC:
 		var sr *SearchResult
@@ -328,11 +328,11 @@ func Estimate(t *Table, opts *Options) (*Result, error) {
 				if i == o.TopModels {
 					break
 				}
-				r.TopModels = append(r.TopModels, topModel(i+1, rk.Fit, t.Lists, ""))
+				r.TopModels = append(r.TopModels, TopModel{Rank: i + 1, Notation: rk.Model.String(),
+					Named: rk.Model.Named(t.Lists), BIC: rk.BIC, AIC: rk.AIC, Estimate: rk.Estimate,
+					Params: rk.Model.NumParams(), EmptyMargins: rk.EmptyMargins})
 			}
-			if len(sr.Ranked) > 0 {
-				fit = sr.Ranked[0].Fit
-			}
+			fit = sr.Best
 		}
 	case MethodRcapture:
 		return estimateRcapture(t, o, r)
@@ -429,6 +429,19 @@ func topModel(rank int, f *ModelFit, lists []string, note string) TopModel {
 	return TopModel{Rank: rank, Notation: f.Model.String(), Named: f.Model.Named(lists),
 		BIC: f.BIC, AIC: f.AIC, Estimate: f.Estimate, Params: f.Model.NumParams(),
 		EmptyMargins: len(f.EmptyTerms), Note: note}
+}
+
+// topFromRanked lists the models of a stepwise path ranked by BIC.
+func topFromRanked(path []Ranked, lists []string, note string) []TopModel {
+	p := slices.Clone(path)
+	slices.SortStableFunc(p, func(a, b Ranked) int { return cmpFloat(a.BIC, b.BIC) })
+	out := []TopModel{}
+	for i, rk := range p {
+		out = append(out, TopModel{Rank: i + 1, Notation: rk.Model.String(), Named: rk.Model.Named(lists),
+			BIC: rk.BIC, AIC: rk.AIC, Estimate: rk.Estimate, Params: rk.Model.NumParams(),
+			EmptyMargins: rk.EmptyMargins, Note: note})
+	}
+	return out
 }
 
 // topFromFits lists fits that have an estimate, ranked by BIC.

@@ -3,7 +3,6 @@ package mse
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/morketall/morketall/loglinear"
 )
@@ -100,65 +99,9 @@ func FitModel(t *Table, m Model, opts *FitOptions) (*ModelFit, error) {
 }
 
 func fitCounts(k int, y []float64, n int, m Model, opts *FitOptions) (*ModelFit, error) {
-	var o FitOptions
-	if opts != nil {
-		o = *opts
-	}
-	f := &ModelFit{Model: m, Observed: n}
-	if n == 0 {
-		return f, fmt.Errorf("%w: no cases observed", ErrNotEstimable)
-	}
-	if m.IsSaturated() {
-		return f, fmt.Errorf("%w: the saturated model %s has as many parameters as cells, and says nothing about the unobserved cell", ErrNotEstimable, m)
-	}
-	terms := m.Terms()
-	var kept, empty, cells []Term
-	if !o.SkipCheck {
-		ch, err := loglinear.CheckModel(k, terms, y)
-		if err != nil {
-			return f, fmt.Errorf("%w: the existence check failed: %v", ErrNotEstimable, err)
-		}
-		f.Check = ch
-		kept, empty, cells = ch.KeptTerms, ch.EmptyTerms, ch.KeptCells
-		f.EmptyTerms = empty
-		if err := checkError(ch); err != nil {
-			return f, err
-		}
-	} else {
-		kept, empty, cells = loglinear.Reduce(k, terms, loglinear.Margins(k, y))
-		f.EmptyTerms = empty
-	}
-	d := loglinear.HierarchicalDesign(cells, kept)
-	yk := make([]float64, len(cells))
-	for i, c := range cells {
-		yk[i] = y[c]
-	}
-	fit, err := loglinear.FitPoisson(d, yk, o.GLM)
-	f.Terms, f.Cells = kept, cells
-	f.Iter, f.Status = fit.Iter, fit.Status
-	if err != nil {
-		return f, fmt.Errorf("%w: model %s: %v", ErrNotEstimable, m, err)
-	}
-	p := float64(m.NumParams())
-	f.Coef, f.StdErr, f.Fitted = fit.Coef, fit.StdErr, fit.Fitted
-	f.Intercept = fit.Coef[0]
-	f.InterceptVar = fit.Cov.At(0, 0)
-	f.LogLik = fit.LogLik
-	f.Deviance = fit.Deviance
-	f.BIC = p*math.Log(float64(n)) - 2*fit.LogLik
-	f.AIC = 2*p - 2*fit.LogLik
-	f.DF = fit.DFResidual
-	f.DFAllCells = (1<<uint(k) - 1) - m.NumParams()
-	if f.Intercept > maxLogDark || !finite(f.Intercept) {
-		return f, fmt.Errorf("%w: model %s: the fitted dark figure overflows (log %.4g)", ErrNotEstimable, m, f.Intercept)
-	}
-	dark := math.Exp(f.Intercept)
-	f.Estimate = float64(n) + dark
-	f.StdErrEstimate = math.Sqrt(dark + dark*dark*f.InterceptVar)
-	if !finite(f.Estimate) || !finite(f.StdErrEstimate) || !finite(f.BIC) {
-		return f, fmt.Errorf("%w: model %s: non-finite result", ErrNotEstimable, m)
-	}
-	return f, nil
+	f := newFitter(k)
+	f.use(y, n)
+	return f.fitFull(m, opts)
 }
 
 // checkError turns a failed check into an explanation.

@@ -312,8 +312,8 @@ func isDigits(s string) bool {
 // HierarchicalModels enumerates every hierarchical model over K lists that
 // holds all main effects and no term of order above maxOrder, except the
 // saturated model: MSE-R's catalogue for K ≤ 5 (the same set, in this
-// package's own order: models with fewer parameters first, then by the
-// canonical name), and for K = 6 with maxOrder 2 the 2^15 pairwise models.
+// package's own order: models with fewer parameters first, then by their
+// term codes), and for K = 6 with maxOrder 2 the 2^15 pairwise models.
 // It panics if the count would exceed 1<<22.
 func HierarchicalModels(k, maxOrder int) []Model {
 	if maxOrder > k {
@@ -378,7 +378,7 @@ func HierarchicalModels(k, maxOrder int) []Model {
 		if a.NumParams() != b.NumParams() {
 			return a.NumParams() - b.NumParams()
 		}
-		return strings.Compare(a.String(), b.String())
+		return slices.Compare(a.terms, b.terms)
 	})
 	return out
 }

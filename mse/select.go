@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mathext"
 
@@ -36,7 +39,8 @@ type StepwiseResult struct {
 	Fit   *ModelFit // the selected model's fit
 	Added []Term    // pairs in the order they entered
 	Steps []Step
-	Path  []*ModelFit // the fit after each step, starting with main effects
+	// Path holds the model after each step, starting with main effects.
+	Path []Ranked
 }
 
 // Stepwise is SparseMSE's stepwisefit (and MSE-R's
@@ -58,7 +62,14 @@ func Stepwise(t *Table, pthresh float64) (*StepwiseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stepwiseCounts(t.K(), y, t.N(), pthresh, true)
+	f := newFitter(t.K())
+	f.use(y, t.N())
+	res, m, err := f.stepwise(pthresh, true)
+	if err != nil {
+		return res, err
+	}
+	res.Fit, err = f.fitFull(m, nil)
+	return res, err
 }
 
 func pairsOf(k int) []Term {
@@ -71,59 +82,67 @@ func pairsOf(k int) []Term {
 	return p
 }
 
-// stepwiseCounts runs the search on counts by cell code. trace records
-// every candidate (the bootstrap turns it off).
-func stepwiseCounts(k int, y []float64, n int, pthresh float64, trace bool) (*StepwiseResult, error) {
+// stepwise runs the search on the fitter's counts and returns the selected
+// model. trace records every candidate and the path (the bootstrap turns
+// it off).
+func (f *fitter) stepwise(pthresh float64, trace bool) (*StepwiseResult, Model, error) {
+	k := f.k
 	pairs := pairsOf(k)
-	margins := loglinear.Margins(k, y)
 	res := &StepwiseResult{}
 	cur := MainEffects(k)
-	final := func(m Model) (*StepwiseResult, error) {
-		f, err := fitCounts(k, y, n, m, nil)
-		res.Fit = f
-		if err != nil {
-			return res, err
-		}
-		return res, nil
-	}
 	if pthresh == 0 {
-		return final(cur)
+		return res, cur, nil
 	}
 	if pthresh == 1 {
 		all, _ := NewModel(k, pairs)
-		if ch, err := loglinear.CheckModel(k, all.Terms(), y); err == nil && ch.Code == 0 {
+		if code, _, err := f.chk.Code(k, all.terms, f.y, f.margins); err == nil && code == 0 {
 			// R reports the terms of the all-pairs formula in its own order:
 			// by increasing code (12, 13, 23, 14, …).
 			res.Added = slices.Sorted(slices.Values(pairs))
-			return final(all)
+			return res, all, nil
 		}
 	}
-	fit, err := fitCounts(k, y, n, cur, &FitOptions{SkipCheck: true})
-	if err != nil {
-		res.Fit = fit
-		return res, err
+	terms := slices.Clone(cur.terms)
+	cand := make([]Term, 0, len(terms)+len(pairs))
+	var cells []Term
+	var mu []float64
+	refit := func() error {
+		lf := f.fitLight(cur, true, nil)
+		if !lf.ok {
+			return lf.reason
+		}
+		cells = append(cells[:0], f.d.Cells()...)
+		mu = append(mu[:0], f.ws.Mu()...)
+		if trace {
+			res.Path = append(res.Path, Ranked{Model: cur, Score: lf.bic, BIC: lf.bic, AIC: lf.aic,
+				LogLik: lf.logLik, Estimate: lf.estimate, EmptyMargins: lf.nEmpty})
+		}
+		return nil
 	}
-	res.Path = append(res.Path, fit)
+	if err := refit(); err != nil {
+		return res, cur, err
+	}
 	for cycle := 0; cycle < len(pairs); cycle++ {
 		step := Step{MinP: math.Inf(1)}
 		best := Term(0)
 		for _, pr := range pairs {
-			if cur.Has(pr) {
+			if _, in := slices.BinarySearch(terms, pr); in {
 				continue
 			}
-			nstar := margins[pr]
+			nstar := f.margins[pr]
 			var lambda float64
-			for i, c := range fit.Cells {
-				if pr.SubsetOf(c) {
-					lambda += fit.Fitted[i]
+			for i, c := range cells {
+				if pr&^c == 0 {
+					lambda += mu[i]
 				}
 			}
 			p := poissonTail(nstar, lambda)
-			cand := cur.With(pr)
-			ch, err := loglinear.CheckModel(k, cand.Terms(), y)
-			code := loglinear.CodeNoMLENotIdenti
-			if err == nil {
-				code = ch.Code
+			cand = append(cand[:0], terms...)
+			pos, _ := slices.BinarySearch(cand, pr)
+			cand = slices.Insert(cand, pos, pr)
+			code, _, err := f.chk.Code(k, cand, f.y, f.margins)
+			if err != nil {
+				code = loglinear.CodeNoMLENotIdenti
 			}
 			if code > 0 {
 				p = 1
@@ -140,21 +159,23 @@ func stepwiseCounts(k int, y []float64, n int, pthresh float64, trace bool) (*St
 		}
 		step.Best = best
 		if step.MinP >= pthresh {
-			res.Steps = append(res.Steps, step)
+			if trace {
+				res.Steps = append(res.Steps, step)
+			}
 			break
 		}
 		step.Added = true
-		res.Steps = append(res.Steps, step)
+		if trace {
+			res.Steps = append(res.Steps, step)
+		}
 		res.Added = append(res.Added, best)
 		cur = cur.With(best)
-		fit, err = fitCounts(k, y, n, cur, &FitOptions{SkipCheck: true})
-		if err != nil {
-			res.Fit = fit
-			return res, err
+		terms = append(terms[:0], cur.terms...)
+		if err := refit(); err != nil {
+			return res, cur, err
 		}
-		res.Path = append(res.Path, fit)
 	}
-	return final(cur)
+	return res, cur, nil
 }
 
 // poissonTail returns min(P(X ≤ N), P(X ≥ N)) for X ~ Poisson(λ), as
@@ -185,17 +206,23 @@ const (
 
 // Ranked is one model of a criterion search.
 type Ranked struct {
-	Fit   *ModelFit
-	Score float64 // the criterion's value
+	Model    Model
+	Score    float64 // the criterion's value
+	BIC, AIC float64
+	LogLik   float64
+	Estimate float64
+	// EmptyMargins is the number of the model's terms held at −∞.
+	EmptyMargins int
 }
 
 // SearchResult is the outcome of SelectByCriterion.
 type SearchResult struct {
 	Criterion  Criterion
 	MaxOrder   int
-	Ranked     []Ranked // every valid model, best first
-	Candidates int      // models in the catalogue
-	Invalid    int      // models that failed the check or the fit
+	Ranked     []Ranked  // every valid model, best first
+	Best       *ModelFit // the full fit of Ranked[0]
+	Candidates int       // models in the catalogue
+	Invalid    int       // models that failed the check or the fit
 }
 
 // ErrTooManyLists is returned by SelectByCriterion for K > 6.
@@ -206,7 +233,8 @@ var ErrTooManyLists = errors.New("mse: the BIC/AIC search over all hierarchical 
 // identifiability check, and ranks them by BIC or AIC (MSE-R's
 // estimate_population_bic; AIC is the same search with AIC). Exact ties
 // keep the catalogue order of HierarchicalModels. For K = 6 the order is
-// at most 2 (with more it would not finish), as in MSE-R.
+// at most 2, as in MSE-R. The models are fitted in parallel; the result
+// does not depend on the number of cores.
 func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, error) {
 	k := t.K()
 	if k > 6 {
@@ -215,6 +243,45 @@ func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, e
 	if crit != BIC && crit != AIC {
 		return nil, fmt.Errorf("mse: unknown criterion %q", crit)
 	}
+	maxOrder = searchOrder(k, maxOrder)
+	y, err := cellCounts(t)
+	if err != nil {
+		return nil, err
+	}
+	models := catalogue(k, maxOrder)
+	res := &SearchResult{Criterion: crit, MaxOrder: maxOrder, Candidates: len(models)}
+	n := t.N()
+	fits := make([]lightFit, len(models))
+	parallelFor(len(models), func() func(i int) {
+		f := newFitter(k)
+		f.use(y, n)
+		return func(i int) { fits[i] = f.fitLight(models[i], false, nil) }
+	})
+	for i, lf := range fits {
+		if !lf.ok {
+			res.Invalid++
+			continue
+		}
+		s := lf.bic
+		if crit == AIC {
+			s = lf.aic
+		}
+		res.Ranked = append(res.Ranked, Ranked{Model: models[i], Score: s, BIC: lf.bic, AIC: lf.aic,
+			LogLik: lf.logLik, Estimate: lf.estimate, EmptyMargins: lf.nEmpty})
+	}
+	slices.SortStableFunc(res.Ranked, func(a, b Ranked) int { return cmpFloat(a.Score, b.Score) })
+	if len(res.Ranked) == 0 {
+		return res, fmt.Errorf("%w: none of the %d models up to order %d passes the existence and identifiability check", ErrNotEstimable, len(models), maxOrder)
+	}
+	res.Best, err = fitCounts(k, y, n, res.Ranked[0].Model, nil)
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// searchOrder resolves the maximum order of a BIC/AIC search.
+func searchOrder(k, maxOrder int) int {
 	if maxOrder <= 0 {
 		maxOrder = DefaultMaxOrder(k)
 	}
@@ -224,36 +291,68 @@ func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, e
 	if maxOrder > k-1 {
 		maxOrder = k - 1
 	}
-	y, err := cellCounts(t)
-	if err != nil {
-		return nil, err
+	return maxOrder
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	models := HierarchicalModels(k, maxOrder)
-	res := &SearchResult{Criterion: crit, MaxOrder: maxOrder, Candidates: len(models)}
-	n := t.N()
-	for _, m := range models {
-		f, err := fitCounts(k, y, n, m, nil)
-		if err != nil {
-			res.Invalid++
-			continue
-		}
-		s := f.BIC
-		if crit == AIC {
-			s = f.AIC
-		}
-		res.Ranked = append(res.Ranked, Ranked{Fit: f, Score: s})
+	return 0
+}
+
+var (
+	catalogueMu    sync.Mutex
+	catalogueCache = map[[2]int][]Model{}
+)
+
+// catalogue returns HierarchicalModels(k, order), computed once.
+func catalogue(k, order int) []Model {
+	catalogueMu.Lock()
+	defer catalogueMu.Unlock()
+	key := [2]int{k, order}
+	if m, ok := catalogueCache[key]; ok {
+		return m
 	}
-	slices.SortStableFunc(res.Ranked, func(a, b Ranked) int {
-		switch {
-		case a.Score < b.Score:
-			return -1
-		case a.Score > b.Score:
-			return 1
+	m := HierarchicalModels(k, order)
+	catalogueCache[key] = m
+	return m
+}
+
+// parallelFor runs body(i) for i in [0, n) on GOMAXPROCS goroutines. Each
+// goroutine calls newWorker once to get its own body (with its own
+// memory). Work is handed out in small chunks; results must be written by
+// index so that they do not depend on scheduling.
+func parallelFor(n int, newWorker func() func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		body := newWorker()
+		for i := 0; i < n; i++ {
+			body(i)
 		}
-		return 0
-	})
-	if len(res.Ranked) == 0 {
-		return res, fmt.Errorf("%w: none of the %d models up to order %d passes the existence and identifiability check", ErrNotEstimable, len(models), maxOrder)
+		return
 	}
-	return res, nil
+	const chunk = 16
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := newWorker()
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+chunk, n); i++ {
+					body(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
