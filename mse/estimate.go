@@ -156,6 +156,45 @@ type Result struct {
 	fit *ModelFit // the selected model's fit, for intervals
 }
 
+// BootstrapInfo summarises a bootstrap that re-runs the model selection
+// in every replicate.
+type BootstrapInfo struct {
+	Seed  uint64 `json:"seed"`
+	NBoot int    `json:"nboot"`
+	// Scheme is "rows" (multinomial over the table's rows, SparseMSE and
+	// MSE-R stepwise) or "cells" (over all 2^K − 1 cells, MSE-R bic).
+	Scheme string `json:"scheme"`
+	// NTop is the number of best models (by the full-data criterion)
+	// searched in each replicate; 0 means all.
+	NTop int `json:"ntop,omitempty"`
+	// NotEstimable counts replicates where no model could be fitted; they
+	// are left out of the intervals.
+	NotEstimable int `json:"not_estimable"`
+	// Acceleration (â) and bias correction (z0) of the BCa interval.
+	Acceleration   float64 `json:"acceleration"`
+	BiasCorrection float64 `json:"bias_correction"`
+	// Replicates are the replicate estimates in replicate order (not
+	// estimable ones omitted).
+	Replicates []float64 `json:"replicates"`
+	// ModelFrequency counts how many replicates selected each model, most
+	// frequent first: the model-uncertainty table.
+	ModelFrequency []ModelCount `json:"model_frequency"`
+}
+
+// ModelCount is one row of the model-uncertainty table.
+type ModelCount struct {
+	Notation string `json:"notation"`
+	Named    string `json:"named,omitempty"`
+	Count    int    `json:"count"`
+}
+
+// StratumResult is the estimate for one stratum.
+type StratumResult struct {
+	// Stratum maps each stratum column to its value.
+	Stratum map[string]string `json:"stratum"`
+	Result  *Result           `json:"result"`
+}
+
 // ModelInfo names the selected model.
 type ModelInfo struct {
 	Notation string     `json:"notation"`        // "[12,13,24,25,35,45]" or an Rcapture name
