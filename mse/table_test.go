@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func readTestTable(t *testing.T, path string) *Table {
+func readTestTable(t testing.TB, path string) *Table {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
