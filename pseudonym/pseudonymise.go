@@ -710,7 +710,6 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			}
 		}
 		covs[i] = code
-		a.rep.Covariates[c.Name][code]++
 	}
 	if p.sexCov >= 0 && covs[p.sexCov] != Unknown {
 		el[elSex] = covs[p.sexCov]
@@ -763,6 +762,9 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	}
 	if !any {
 		return rec, "no_match_key", nil
+	}
+	for i, code := range covs {
+		a.rep.Covariates[p.covs[i].Name][code]++
 	}
 	return mktfile.Record{Tokens: tokens, Covariates: covs}, "", nil
 }

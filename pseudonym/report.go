@@ -28,7 +28,8 @@ type Report struct {
 	NamesEmptied map[string]int `json:"names_emptied"`
 	NationalID   IDStats        `json:"national_id"`
 	BirthDate    DateStats      `json:"birth_date"`
-	// Covariates counts each covariate's codes, "unknown" included.
+	// Covariates counts each covariate's codes over the records written,
+	// "unknown" included.
 	Covariates map[string]map[string]int `json:"covariates"`
 	// OutsideVocabulary counts, per covariate, non-blank values that were
 	// not in the vocabulary and became "unknown".
