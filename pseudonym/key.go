@@ -161,19 +161,21 @@ func (k *Key) Equal(o *Key) bool {
 }
 
 // String returns "pseudonym.Key(mkfp1-…)": the fingerprint, never the key.
-func (k *Key) String() string {
-	if k == nil || k.s == nil {
+// String, GoString and Format have value receivers so that a Key value
+// redacts itself as well as a *Key.
+func (k Key) String() string {
+	if k.s == nil {
 		return "pseudonym.Key(invalid)"
 	}
 	return "pseudonym.Key(" + k.s.fp + ")"
 }
 
 // GoString is String, so that %#v redacts too.
-func (k *Key) GoString() string { return k.String() }
+func (k Key) GoString() string { return k.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, %x, %d …) print the
 // redacted form.
-func (k *Key) Format(f fmt.State, verb rune) {
+func (k Key) Format(f fmt.State, verb rune) {
 	fmt.Fprint(f, k.String())
 }
 

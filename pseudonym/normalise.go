@@ -77,11 +77,12 @@ func appendText(dst []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		m, ok := fastTable()[r]
-		if !ok {
+		tab := fastTable()
+		if int(r) >= len(tab) || tab[r] == nil {
 			fast = false
 			break
 		}
+		m := tab[r]
 		dst = append(dst, m...)
 		i += size
 	}
@@ -202,14 +203,14 @@ func hasCyrillic(s string) bool {
 	return false
 }
 
-// The fast path: for the Latin-1, Latin Extended-A/B and Cyrillic blocks,
+// The fast path: for the Latin-1, Latin Extended-A/B/Additional and Cyrillic blocks,
 // the result of the reference pipeline on a single rune, computed once from
 // appendSlow itself. A string made only of ASCII and such runes (all of
 // them starters that compose with nothing but a following combining mark,
 // which is not in the table) normalises rune by rune; anything else takes
 // the slow path. FuzzNormalise checks that both paths agree.
-var fastTable = sync.OnceValue(func() map[rune][]byte {
-	t := make(map[rune][]byte, 1024)
+var fastTable = sync.OnceValue(func() [][]byte {
+	t := make([][]byte, 0x1F00)
 	add := func(lo, hi rune) {
 		for r := lo; r < hi; r++ {
 			if unicode.Is(unicode.M, r) || !unicode.IsPrint(r) && !unicode.IsSpace(r) {
@@ -218,10 +219,11 @@ var fastTable = sync.OnceValue(func() map[rune][]byte {
 			if p := norm.NFC.PropertiesString(string(r)); p.CCC() != 0 || !p.BoundaryBefore() {
 				continue
 			}
-			t[r] = slices.Clip(appendSlow(nil, string(r)))
+			t[r] = slices.Clip(append([]byte{}, appendSlow(nil, string(r))...)) // non-nil, even when empty
 		}
 	}
-	add(0x80, 0x250)
-	add(0x400, 0x530)
+	add(0x80, 0x250)    // Latin-1 Supplement, Latin Extended-A and -B
+	add(0x400, 0x530)   // Cyrillic and Cyrillic Supplement
+	add(0x1E00, 0x1F00) // Latin Extended Additional (Vietnamese)
 	return t
 })

@@ -270,6 +270,9 @@ func (p *Pseudonymiser) layout(header []string) (*layout, error) {
 	any := false
 	for _, mk := range p.keys {
 		for _, e := range mk.elems {
+			if e == elSex || e == elNationality {
+				continue // not identifying on their own
+			}
 			for _, f := range elementFields(e) {
 				if _, ok := lo.idx[f]; ok {
 					any = true
@@ -457,8 +460,8 @@ func (p *Pseudonymiser) Tokens(fields map[string]string) ([]Token, []string, err
 // acc accumulates the report while rows are read.
 type acc struct {
 	rep      *Report
-	freq     []map[[16]byte]int32
-	messages *[]string // Tokens only
+	freq     [][]uint64 // per key, the first 64 bits of each token
+	messages *[]string          // Tokens only
 	dateOK   int
 }
 
@@ -488,7 +491,7 @@ func (p *Pseudonymiser) newAcc(list string, lo *layout) *acc {
 		rep.MatchKeys = append(rep.MatchKeys, KeyStats{Name: k.name})
 	}
 	for range p.keys {
-		a.freq = append(a.freq, map[[16]byte]int32{})
+		a.freq = append(a.freq, nil)
 	}
 	return a
 }
@@ -499,11 +502,17 @@ func (a *acc) finish(out int) *Report {
 	if a.dateOK > 0 {
 		r.BirthDate.PlaceholderShare = float64(r.BirthDate.Placeholder) / float64(a.dateOK)
 	}
-	for i, m := range a.freq {
+	for i, toks := range a.freq {
 		ks := &r.MatchKeys[i]
-		ks.Distinct = len(m)
-		for _, n := range m {
-			ks.MaxFrequency = max(ks.MaxFrequency, int(n))
+		slices.Sort(toks)
+		for j := 0; j < len(toks); {
+			k := j + 1
+			for k < len(toks) && toks[k] == toks[j] {
+				k++
+			}
+			ks.Distinct++
+			ks.MaxFrequency = max(ks.MaxFrequency, k-j)
+			j = k
 		}
 	}
 	return r
@@ -624,14 +633,17 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			if d.ExcelSerial {
 				a.rep.BirthDate.ExcelSerial++
 			}
+			// One string "yyyy-mm-dd"; the elements are its prefixes.
+			var db [10]byte
+			full := string(appendDate(db[:0], d.Year, d.Month, d.Day))
 			if d.Precision >= PrecisionYear {
-				el[elBirthYear] = pad(d.Year, 4)
+				el[elBirthYear] = full[:4]
 			}
 			if d.Precision >= PrecisionYearMonth {
-				el[elBirthYM] = el[elBirthYear] + "-" + pad(d.Month, 2)
+				el[elBirthYM] = full[:7]
 			}
 			if d.Precision == PrecisionFull {
-				el[elBirthDate] = el[elBirthYM] + "-" + pad(d.Day, 2)
+				el[elBirthDate] = full
 			}
 		}
 	}
@@ -720,8 +732,11 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		}
 	}
 
-	// Tokens.
+	// Tokens: the hex of all keys goes into one buffer, converted to one
+	// string that the tokens slice.
 	tokens := make([]string, len(p.keys))
+	hexBuf := make([]byte, 32*len(p.keys))
+	var have [64]bool
 	any := false
 	for i := range p.keys {
 		k := &p.keys[i]
@@ -753,15 +768,20 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		p.sumBuf = k.mac.Sum(p.sumBuf[:0])
 		var t [16]byte
 		copy(t[:], p.sumBuf)
-		var hx [32]byte
-		hex.Encode(hx[:], t[:])
-		tokens[i] = string(hx[:])
+		hex.Encode(hexBuf[32*i:], t[:])
+		have[i] = true
 		any = true
 		a.rep.MatchKeys[i].Tokens++
-		a.freq[i][t]++
+		a.freq[i] = append(a.freq[i], binary.BigEndian.Uint64(t[:8])) // 64 bits: collisions are negligible for counting
 	}
 	if !any {
 		return rec, "no_match_key", nil
+	}
+	all := string(hexBuf)
+	for i := range tokens {
+		if have[i] {
+			tokens[i] = all[32*i : 32*i+32]
+		}
 	}
 	for i, code := range covs {
 		a.rep.Covariates[p.covs[i].Name][code]++
@@ -822,11 +842,8 @@ func (c *compiledCov) bandIndex(age int) int {
 	return i
 }
 
-// pad formats n with at least width digits.
-func pad(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
-	}
-	return s
+// appendDate appends "yyyy-mm-dd" (zero day or month print as 00).
+func appendDate(b []byte, y, m, d int) []byte {
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }

@@ -179,8 +179,8 @@ func (s *Schema) Validate() error {
 	if s.Version != 1 {
 		return schemaErr("version must be 1")
 	}
-	if len(s.MatchKeys) == 0 {
-		return schemaErr("no match keys")
+	if len(s.MatchKeys) == 0 || len(s.MatchKeys) > 64 {
+		return schemaErr("between 1 and 64 match keys are needed")
 	}
 	if s.PlaceholderDates != nil {
 		if _, err := placeholderCodes(s.PlaceholderDates); err != nil {
