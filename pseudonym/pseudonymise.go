@@ -461,7 +461,7 @@ func (p *Pseudonymiser) Tokens(fields map[string]string) ([]Token, []string, err
 type acc struct {
 	rep      *Report
 	freq     [][]uint64 // per key, the first 64 bits of each token
-	messages *[]string          // Tokens only
+	messages *[]string  // Tokens only
 	dateOK   int
 }
 
