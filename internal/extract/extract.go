@@ -231,10 +231,10 @@ func NewCSV(name string, data []byte, opts *Options) (*Reader, error) {
 		if err == io.EOF {
 			return nil, 0, io.EOF
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, 0, csvErr(err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(cols) {
 			return nil, 0, fail(line, ErrRagged)
 		}
