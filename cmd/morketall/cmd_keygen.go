@@ -26,6 +26,16 @@ func runKeygen(e *env, args []string) int {
 	pass := fs.Bool("passphrase", false, "derive the key from a passphrase (Argon2id) read from the terminal or stdin")
 	saltHex := fs.String("salt", "", "with --passphrase: the salt of an existing passphrase key, to rebuild it (32 hex digits)")
 	force := fs.Bool("force", false, "replace an existing key file")
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-passphrase=") || strings.HasPrefix(a, "--passphrase=") {
+			// Do not let the flag package echo the value back.
+			e.errorf("a passphrase is never given on the command line; --passphrase reads it from the terminal or stdin")
+			return exitUsage
+		}
+	}
 	pos, code := parseFlags(e, fs, args)
 	if code >= 0 {
 		return code

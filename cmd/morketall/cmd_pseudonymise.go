@@ -166,7 +166,9 @@ func runPseudonymise(e *env, args []string) int {
 		return exitUsage
 	}
 
-	if err := atomicfile.Write(*out, &atomicfile.Options{Force: *force}, lst.Write); err != nil {
+	// Pseudonymised data is still personal data (GDPR recital 26): the
+	// list file is readable by its owner only.
+	if err := atomicfile.Write(*out, &atomicfile.Options{Perm: 0o600, Force: *force}, lst.Write); err != nil {
 		e.errorf("writing %q: %v", *out, err)
 		return exitFailure
 	}
