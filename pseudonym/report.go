@@ -110,7 +110,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(&b, "  covariate %s:%s", n, formatCounts(r.Covariates[n]))
+		fmt.Fprintf(&b, "  covariate %s: %s", n, strings.Trim(formatCounts(r.Covariates[n]), " ()"))
 		if o := r.OutsideVocabulary[n]; o > 0 {
 			fmt.Fprintf(&b, " (%d outside the vocabulary)", o)
 		}
