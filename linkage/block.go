@@ -20,6 +20,11 @@ type blocks struct {
 	maxFreq          int // records holding the most frequent token
 	overLimit        int // tokens held by more than limit records
 	overLimitRecords int // records holding them
+
+	// token, when another key's contradiction check needs it, identifies
+	// each record's token of this key: 0 none, 1 a token no other record
+	// holds, 2+i the i-th shared token.
+	token []uint32
 }
 
 func (b *blocks) len() int { return len(b.ends) }
@@ -61,9 +66,14 @@ func cmpPair(a, b pair) int {
 
 // blockAll groups every key's tokens. It frees the lists' token pairs as
 // it goes. Keys run in parallel; each worker keeps its scratch buffers.
-func blockAll(ctx context.Context, in *input, limit, workers int) ([]blocks, error) {
+func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bool) ([]blocks, error) {
 	nk := len(in.keys)
 	out := make([]blocks, nk)
+	for k := range out {
+		if keepToken[k] {
+			out[k].token = make([]uint32, in.n)
+		}
+	}
 	next := make(chan int, nk)
 	for k := range nk {
 		next <- k
@@ -130,6 +140,9 @@ func (s *sorter) blockKey(in *input, k, limit int, b *blocks) {
 			buf[pos[d]] = ps[i]
 			buf[pos[d]].rec += off
 			pos[d]++
+			if b.token != nil {
+				b.token[ps[i].rec+off] = 1
+			}
 		}
 		l.pairs[k] = nil
 	}
@@ -226,6 +239,11 @@ func (b *blocks) scan(ps []pair, limit int) {
 		b.distinct++
 		b.maxFreq = max(b.maxFreq, f)
 		if f >= 2 {
+			if b.token != nil {
+				for _, p := range ps[i:j] {
+					b.token[p.rec] = uint32(2 + b.shared)
+				}
+			}
 			b.shared++
 			if f > limit {
 				b.overLimit++

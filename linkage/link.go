@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/morketall/morketall/mse"
 )
@@ -61,9 +62,9 @@ type ListReport struct {
 	MissingCovariates map[string]int `json:"missing_covariates"`
 }
 
-// KeyReport describes one match key. Its counts do not depend on the rule:
-// a rule accepts the links of the keys it uses (Rules), and later keys
-// build on them.
+// KeyReport describes one match key. The link counts are those of the
+// default rule, which uses every key (strict uses a prefix of the same
+// pass); RuleReport.LinksByKey gives each rule's.
 type KeyReport struct {
 	Name  string   `json:"name"`
 	Level int      `json:"level"` // 1 is the top of the hierarchy
@@ -93,13 +94,25 @@ type KeyReport struct {
 	// CovariateConflicts counts the accepted groups of links that join
 	// persons with different known values of some covariate.
 	CovariateConflicts int `json:"covariate_conflicts"`
+	// RefinedBy names the stronger key with the full date of birth that
+	// checks this key's blocks, if any. Contradicted counts the blocks
+	// refused because their records carry different tokens of it;
+	// ContradictedRecs the records in them.
+	RefinedBy        string `json:"refined_by,omitempty"`
+	Contradicted     int    `json:"contradicted"`
+	ContradictedRecs int    `json:"contradicted_records"`
 }
 
 // RuleReport is the outcome under one rule.
 type RuleReport struct {
-	Rule    string   `json:"rule"`
-	Keys    []string `json:"keys"` // the match keys the rule uses
-	Persons int      `json:"persons"`
+	Rule string   `json:"rule"`
+	Keys []string `json:"keys"` // the match keys the rule uses
+	// ChecksDates tells whether blocks of year-of-birth keys were checked
+	// against the full date (see KeyReport.RefinedBy).
+	ChecksDates bool `json:"checks_dates"`
+	// LinksByKey counts the person merges each key added under this rule.
+	LinksByKey map[string]int `json:"links_by_key"`
+	Persons    int            `json:"persons"`
 	// RecordsPerPerson and ListsPerPerson are the distributions of the
 	// person groups' sizes.
 	RecordsPerPerson []SizeCount `json:"records_per_person"`
@@ -183,6 +196,12 @@ func LinkFiles(ctx context.Context, paths []string, opts *Options) (*Result, err
 // links their records into persons as the package documentation describes.
 // The table's lists are the sources in order: list 1 is the first source.
 func Link(ctx context.Context, srcs []Source, opts *Options) (*Result, error) {
+	return linkWith(ctx, srcs, opts, nil)
+}
+
+// linkWith is Link with a hook called with the persons formed under each
+// rule; tests use it to see which records were linked.
+func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Rule, lk *linker)) (*Result, error) {
 	o, err := opts.check(len(srcs))
 	if err != nil {
 		return nil, err
@@ -195,7 +214,17 @@ func Link(ctx context.Context, srcs []Source, opts *Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bl, err := blockAll(ctx, in, o.MaxTokenFrequency, o.Workers)
+	finer, err := refinements(in.keys, o.DateRefinements)
+	if err != nil {
+		return nil, err
+	}
+	keep := make([]bool, len(in.keys))
+	for _, j := range finer {
+		if j >= 0 {
+			keep[j] = true
+		}
+	}
+	bl, err := blockAll(ctx, in, o.MaxTokenFrequency, o.Workers, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -205,29 +234,139 @@ func Link(ctx context.Context, srcs []Source, opts *Options) (*Result, error) {
 	}
 
 	m := len(in.keys)
-	lk := newLinker(in)
-	levels := make([]levelStats, m)
-	snaps := map[int]*snapshot{}
 	depths := map[Rule]int{}
 	for _, r := range Rules {
 		depths[r] = RuleKeys(r, m)
+	}
+	// The first pass checks dates: it makes the strict and default
+	// persons. The loose persons differ only from the first key with a
+	// date check on, so the second pass starts from a copy of the state
+	// before that key.
+	first := m
+	for k := range m {
+		if finer[k] >= 0 {
+			first = k
+			break
+		}
+	}
+	lk := newLinker(in)
+	var saved *linker
+	levels := make([]levelStats, m)
+	linksBy := map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}
+	snaps := map[Rule]*snapshot{}
+	take := func(r Rule, lk *linker) {
+		for _, o := range Rules {
+			if o != r && snaps[o] != nil && depths[o] == depths[r] && o.ChecksDates() == r.ChecksDates() {
+				snaps[r] = snaps[o]
+			}
+		}
+		if snaps[r] == nil {
+			snaps[r] = lk.snapshot(strata)
+		}
+		if after != nil {
+			after(r, lk)
+		}
 	}
 	for k := range m {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		levels[k] = lk.level(&bl[k])
-		bl[k].recs, bl[k].ends = nil, nil // free as we go
-		for _, r := range Rules {
-			if depths[r] == k+1 && snaps[k+1] == nil {
-				snaps[k+1] = lk.snapshot(strata)
+		if k == first {
+			saved = lk.clone()
+		}
+		var ft []uint32
+		if finer[k] >= 0 {
+			ft = bl[finer[k]].token
+		}
+		levels[k] = lk.level(&bl[k], ft)
+		for _, r := range []Rule{Strict, Default} {
+			if k < depths[r] {
+				linksBy[r][k] = levels[k].links
+			}
+			if depths[r] == k+1 {
+				take(r, lk)
+			}
+		}
+		if saved == nil {
+			linksBy[Loose][k] = levels[k].links
+			bl[k].recs, bl[k].ends = nil, nil // free as we go
+		}
+	}
+	if saved == nil {
+		take(Loose, lk)
+	} else {
+		lk = saved
+		for k := first; k < m; k++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			linksBy[Loose][k] = lk.level(&bl[k], nil).links
+			bl[k].recs, bl[k].ends = nil, nil
+		}
+		take(Loose, lk)
+	}
+	return assemble(in, o, bl, levels, snaps, depths, finer, linksBy), nil
+}
+
+// refinements returns, for each key, the index of the stronger key that
+// refines its year of birth to the full date, or -1. explicit, when not
+// nil, names the pairs; otherwise they follow from the key names: a key
+// whose name has the part "year" (names split at "_") is refined by the
+// nearest stronger key whose name is the same with "dob" for "year", a
+// part "sex" being ignored on both sides. With the default schema,
+// sorted_name_year_sex is refined by sorted_name_dob and
+// first_last_year_sex by first_last_dob.
+func refinements(keys []string, explicit map[string]string) ([]int, error) {
+	finer := make([]int, len(keys))
+	for i := range finer {
+		finer[i] = -1
+	}
+	if explicit != nil {
+		for k, j := range explicit {
+			ki, ji := slices.Index(keys, k), slices.Index(keys, j)
+			if ki < 0 || ji < 0 {
+				return nil, fmt.Errorf("%w: DateRefinements names a key the files do not have", ErrOptions)
+			}
+			if ji >= ki {
+				return nil, fmt.Errorf("%w: DateRefinements: %q must come before %q in the hierarchy", ErrOptions, j, k)
+			}
+			finer[ki] = ji
+		}
+		return finer, nil
+	}
+	norm := func(name string) (string, bool, bool) {
+		var parts []string
+		year, dob := false, false
+		for _, p := range strings.Split(name, "_") {
+			switch p {
+			case "sex":
+				continue
+			case "year":
+				year = true
+				p = "dob"
+			case "dob":
+				dob = true
+			}
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, "_"), year, dob
+	}
+	for k, name := range keys {
+		nk, year, _ := norm(name)
+		if !year {
+			continue
+		}
+		for j := k - 1; j >= 0; j-- {
+			if nj, _, dob := norm(keys[j]); dob && nj == nk {
+				finer[k] = j
+				break
 			}
 		}
 	}
-	return assemble(in, o, bl, levels, snaps, depths), nil
+	return finer, nil
 }
 
-func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[int]*snapshot, depths map[Rule]int) *Result {
+func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[Rule]*snapshot, depths map[Rule]int, finer []int, linksBy map[Rule][]int) *Result {
 	res := &Result{Tables: map[Rule]*mse.Table{}}
 	rep := &Report{
 		Format:            ReportFormat,
@@ -257,7 +396,7 @@ func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[
 			MissingCovariates: map[string]int{},
 		}
 		for _, r := range Rules {
-			lr.Duplicates[r.String()] = l.rows - snaps[depths[r]].listPersons[li]
+			lr.Duplicates[r.String()] = l.rows - snaps[r].listPersons[li]
 		}
 		for k, name := range in.keys {
 			lr.MissingTokens[name] = l.missing[k]
@@ -283,6 +422,11 @@ func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[
 			Ambiguous:          levels[k].ambiguous,
 			AmbiguousPersons:   levels[k].ambiguousPersons,
 			CovariateConflicts: levels[k].covariateConflicts,
+			Contradicted:       levels[k].contradicted,
+			ContradictedRecs:   levels[k].contradictedRecs,
+		}
+		if finer[k] >= 0 {
+			kr.RefinedBy = in.keys[finer[k]]
 		}
 		for _, r := range Rules {
 			if k < depths[r] {
@@ -292,7 +436,7 @@ func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[
 		rep.Keys = append(rep.Keys, kr)
 	}
 	for _, r := range Rules {
-		sn := snaps[depths[r]]
+		sn := snaps[r]
 		res.Tables[r] = sn.table
 		rr := RuleReport{
 			Rule:               r.String(),
@@ -302,6 +446,11 @@ func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[
 			ListsPerPerson:     distribution(sn.listsPerPerson),
 			PairOverlaps:       sn.table.PairOverlaps(),
 			ConflictingPersons: map[string]int{},
+			LinksByKey:         map[string]int{},
+			ChecksDates:        r.ChecksDates(),
+		}
+		for k, name := range in.keys[:depths[r]] {
+			rr.LinksByKey[name] = linksBy[r][k]
 		}
 		for c, name := range in.covariates {
 			rr.ConflictingPersons[name] = sn.conflicting[c]

@@ -3,6 +3,7 @@ package linkage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -13,16 +14,15 @@ import (
 var keys3 = []string{"k1", "k2", "k3"}
 
 func TestRuleKeys(t *testing.T) {
-	// Hand-written from the definition in doc.go: strict min(2, m-2),
-	// default m-1, loose m, each at least 1.
+	// Hand-written from the definition in doc.go: strict min(2, m-2)
+	// but at least 1, default and loose m.
 	want := map[int][3]int{ // m → strict, default, loose
 		1: {1, 1, 1},
-		2: {1, 1, 2},
-		3: {1, 2, 3},
-		4: {2, 3, 4},
-		5: {2, 4, 5},
-		6: {2, 5, 6},
-		9: {2, 8, 9},
+		2: {1, 2, 2},
+		3: {1, 3, 3},
+		4: {2, 4, 4},
+		6: {2, 6, 6},
+		9: {2, 9, 9},
 	}
 	for m, w := range want {
 		got := [3]int{RuleKeys(Strict, m), RuleKeys(Default, m), RuleKeys(Loose, m)}
@@ -32,6 +32,9 @@ func TestRuleKeys(t *testing.T) {
 	}
 	if RuleKeys(Loose, 0) != 0 {
 		t.Error("m=0 should use no keys")
+	}
+	if Strict.ChecksDates() != true || Default.ChecksDates() != true || Loose.ChecksDates() != false {
+		t.Error("only loose skips the date check")
 	}
 }
 
@@ -53,9 +56,11 @@ func TestHierarchyAndRules(t *testing.T) {
 		{"B", []rec{{toks: "x - -"}, {toks: "- y -"}, {toks: "- - z"}}},
 	}
 	res := link(t, keys3, nil, files, nil)
+	// Three keys: strict uses k1, default and loose all three (no key
+	// name has a year part, so there is no date check to tell them apart).
 	want := map[Rule]map[string]int{
 		Strict:  {"11": 1, "10": 2, "01": 2},
-		Default: {"11": 2, "10": 1, "01": 1},
+		Default: {"11": 3},
 		Loose:   {"11": 3},
 	}
 	for r, w := range want {
@@ -70,7 +75,7 @@ func TestHierarchyAndRules(t *testing.T) {
 	for _, rr := range res.Report.Rules {
 		persons[rr.Rule] = rr.Persons
 	}
-	if diff := cmp.Diff(map[string]int{"strict": 5, "default": 4, "loose": 3}, persons); diff != "" {
+	if diff := cmp.Diff(map[string]int{"strict": 5, "default": 3, "loose": 3}, persons); diff != "" {
 		t.Errorf("persons (-want +got):\n%s", diff)
 	}
 	for i, k := range keys3 {
@@ -82,7 +87,7 @@ func TestHierarchyAndRules(t *testing.T) {
 	if diff := cmp.Diff([]string{"strict", "default", "loose"}, keyReport(res, "k1").Rules); diff != "" {
 		t.Error(diff)
 	}
-	if diff := cmp.Diff([]string{"loose"}, keyReport(res, "k3").Rules); diff != "" {
+	if diff := cmp.Diff([]string{"default", "loose"}, keyReport(res, "k3").Rules); diff != "" {
 		t.Error(diff)
 	}
 	if got := res.Report.Lists[0].MissingTokens; got["k1"] != 2 || got["k2"] != 2 || got["k3"] != 2 {
@@ -299,5 +304,60 @@ func TestCancelled(t *testing.T) {
 	_, err := Link(ctx, sources(t, keys3, nil, []fileSpec{{"A", []rec{{toks: "x - -"}}}, {"B", nil}}), nil)
 	if err != context.Canceled {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestDateContradiction: a key with the year of birth is checked against
+// the key with the full date. a0 and b0 share name and year but have
+// different full dates: two people, and c0 (year only) could be either.
+// a1 and b1 agree where both are known.
+func TestDateContradiction(t *testing.T) {
+	keys := []string{"nid", "name_dob", "name_year"}
+	files := []fileSpec{
+		{"A", []rec{{toks: "- d1 y"}, {toks: "- d3 z"}}},
+		{"B", []rec{{toks: "- d2 y"}, {toks: "- - z"}}},
+		{"C", []rec{{toks: "- - y"}}},
+	}
+	res := link(t, keys, nil, files, nil)
+	if diff := cmp.Diff(map[string]int{"100": 1, "010": 1, "001": 1, "110": 1}, cells(res, Default)); diff != "" {
+		t.Errorf("default (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"111": 1, "110": 1}, cells(res, Loose)); diff != "" {
+		t.Errorf("loose (-want +got):\n%s", diff)
+	}
+	kr := keyReport(res, "name_year")
+	if kr.RefinedBy != "name_dob" || kr.Contradicted != 1 || kr.ContradictedRecs != 3 || kr.Links != 1 {
+		t.Errorf("%+v", kr)
+	}
+	if got := res.Report.Rules[2].LinksByKey["name_year"]; got != 3 {
+		t.Errorf("loose links on name_year: %d", got)
+	}
+	// An empty map turns the check off: default then equals loose.
+	res = link(t, keys, nil, files, &Options{DateRefinements: map[string]string{}})
+	if diff := cmp.Diff(cells(res, Loose), cells(res, Default)); diff != "" {
+		t.Errorf("without the check (-loose +default):\n%s", diff)
+	}
+}
+
+func TestRefinementsFromNames(t *testing.T) {
+	keys := []string{"nid", "name_dob_sex", "sorted_name_dob", "first_last_dob", "sorted_name_year_sex", "first_last_year_sex", "name_year"}
+	got, err := refinements(keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sorted_name_year_sex → sorted_name_dob, first_last_year_sex →
+	// first_last_dob, name_year → name_dob_sex ("sex" ignored).
+	want := []int{-1, -1, -1, -1, 2, 3, 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	got, err = refinements(keys, map[string]string{"name_year": "nid"})
+	if err != nil || got[6] != 0 || got[4] != -1 {
+		t.Errorf("explicit: %v %v", got, err)
+	}
+	for _, bad := range []map[string]string{{"name_year": "nope"}, {"nid": "name_year"}} {
+		if _, err := refinements(keys, bad); !errors.Is(err, ErrOptions) {
+			t.Errorf("%v: got %v", bad, err)
+		}
 	}
 }

@@ -142,6 +142,15 @@ func (lk *linker) state(r uint32, c int) uint8 {
 	return uint8(lk.covx[int(r)*(lk.words-1)+c/lanes-1] >> (8 * (c % lanes)))
 }
 
+// clone returns a copy of the persons formed so far, sharing nothing that
+// a level changes.
+func (lk *linker) clone() *linker {
+	c := &linker{in: lk.in, nc: lk.nc, words: lk.words}
+	c.nodes = slices.Clone(lk.nodes)
+	c.covx = slices.Clone(lk.covx)
+	return c
+}
+
 func (lk *linker) find(x uint32) uint32 {
 	nodes := lk.nodes
 	for nodes[x].par != x {
@@ -246,15 +255,41 @@ type levelStats struct {
 	ambiguous          int // components refused
 	ambiguousPersons   int // persons in them
 	covariateConflicts int // accepted components whose parts disagree on a covariate
+	contradicted       int // blocks refused because their records' finer tokens differ
+	contradictedRecs   int // records in them
 }
 
-// level applies one key's blocks. All candidate links of the level are
+// contradicted reports whether the records of a block carry two or more
+// different tokens of the finer key (token ids as blocks.token holds them).
+func contradicted(blk []uint32, token []uint32) bool {
+	n := 0
+	var shared uint32
+	for _, r := range blk {
+		switch s := token[r]; {
+		case s == 0:
+		case s == 1, shared != 0 && s != shared:
+			n++
+		case shared == 0:
+			shared = s
+			n++
+		}
+		if n >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// level applies one key's blocks. A block whose records carry different
+// tokens of the finer key (finer, nil when the key has none) is refused
+// first. All candidate links of the level are
 // joined tentatively into components over the persons formed so far; a
 // component is accepted as a whole when the person it makes holds at most
 // one list-person of each list, and refused as a whole otherwise. The
 // outcome depends only on the state before the level and on the blocks,
 // not on the order of records or blocks.
-func (lk *linker) level(b *blocks) levelStats {
+func (lk *linker) level(b *blocks, finer []uint32) levelStats {
+	var st levelStats
 	listOf := lk.in.listOf
 	nodes := lk.nodes
 	// Each block record touches at most one person and one list-person.
@@ -287,6 +322,11 @@ func (lk *linker) level(b *blocks) levelStats {
 			lk.sink += sink
 		}
 		blk := b.block(bi)
+		if finer != nil && contradicted(blk, finer) {
+			st.contradicted++
+			st.contradictedRecs += len(blk)
+			continue
+		}
 		prev := blk[0]
 		gp := lk.slotOf(lk.find(prev))
 		for _, r := range blk[1:] {
@@ -316,7 +356,6 @@ func (lk *linker) level(b *blocks) levelStats {
 	for s := range ns {
 		lk.size[lk.tfind(uint32(s))]++
 	}
-	var st levelStats
 	for s := range ns {
 		t := &lk.ts[s]
 		if t.par != uint32(s) {

@@ -12,9 +12,9 @@ type Rule int
 // The three rules, from fewest accepted keys to most. See the package
 // documentation, section "Rules", for exactly which keys each one uses.
 const (
-	Default Rule = iota // the keys that identify a person on realistic data
+	Default Rule = iota // every key, year-of-birth matches checked against the full date
 	Strict              // only the most reliable keys: fewer false links, more missed ones
-	Loose               // every key: fewer missed links, more false ones
+	Loose               // every key, unchecked: fewer missed links, more false ones
 )
 
 // Rules lists the rules in the order reports show them.
@@ -53,25 +53,30 @@ func ParseRule(s string) (Rule, error) {
 // match keys, the rule accepts links on (see the package documentation,
 // section "Rules"):
 //
-//	loose    m
-//	default  m-1, but at least 1
 //	strict   min(2, m-2), but at least 1
+//	default  m
+//	loose    m
 //
-// It returns 0 when m is 0 and panics for an unknown rule.
+// Default and loose differ in the date check (Rule.ChecksDates). It
+// returns 0 when m is 0 and panics for an unknown rule.
 func RuleKeys(r Rule, m int) int {
 	if m <= 0 {
 		return 0
 	}
 	switch r {
-	case Loose:
+	case Loose, Default:
 		return m
-	case Default:
-		return max(1, m-1)
 	case Strict:
 		return max(1, min(2, m-2))
 	}
 	panic("linkage: unknown rule " + r.String())
 }
+
+// ChecksDates reports whether the rule refuses the blocks of a key with
+// the year of birth whose records carry different tokens of the key with
+// the full date (Options.DateRefinements): true for strict and default,
+// false for loose.
+func (r Rule) ChecksDates() bool { return r != Loose }
 
 // Options control Link. A nil *Options means the defaults.
 type Options struct {
@@ -89,6 +94,16 @@ type Options struct {
 	// of lists (every list holding the person twice). Must be at least 2
 	// when set.
 	MaxTokenFrequency int
+
+	// DateRefinements maps a key whose date of birth is only the year to
+	// the stronger key made of the same name with the full date of birth.
+	// A block of the first key whose records carry two or more different
+	// tokens of the second links nothing: the same name and birth year
+	// with two different full dates of birth, both known, are two people.
+	// Default nil: derived from the key names as the package
+	// documentation describes (section "Contradicted blocks"); an empty
+	// non-nil map turns the check off.
+	DateRefinements map[string]string
 
 	// MissingValues are the covariate values that mean "not known": they
 	// never conflict with another value and lose every vote. Default
