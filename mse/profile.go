@@ -464,6 +464,14 @@ func (pm *profileModel) interval(nhat float64, opts *ProfileOptions) (*ProfileCI
 		}
 		ci.Warnings = append(ci.Warnings, msg)
 	}
+	// Rcapture's Stirling form of the correction, −½ log(n₀/N), is not
+	// valid for n₀ < 1 and tends to +∞ as n₀ → 0 (while n₀ = 0 itself uses
+	// the exact form): within one case of n the profile has a spurious
+	// spike, which can pull a limit or Nmult there. We reproduce R, and
+	// say so.
+	if n > 100 && (ci.Nmult-n < 1 || !ci.LowerAtN && ci.Lower-n < 1) {
+		ci.Warnings = append(ci.Warnings, "a limit or Nmult is within one case of n, where Rcapture's Stirling correction is not valid")
+	}
 	if pe.slowFits > 0 {
 		ci.Warnings = append(ci.Warnings, fmt.Sprintf("%d profile fits needed more than R's %d IRLS iterations", pe.slowFits, loglinear.DefaultMaxIter))
 	}

@@ -274,6 +274,30 @@ func TestProfileChaoSolvesCutoff(t *testing.T) {
 	}
 }
 
+// TestProfileFlags has no R reference: it checks the flags on a small
+// invented table where few are missed (n = 125, N̂ = 127.04, SE 1.6), so
+// that the profile likelihood at N = n is within χ²₁(0.95)/2 of its
+// maximum and there is no lower limit above n. The open upper limit is
+// checked against R on neworl, neworl_5 and western in
+// TestRcaptureReference.
+func TestProfileFlags(t *testing.T) {
+	tab, err := NewTable([]string{"A", "B", "C"}, []Pattern{7, 3, 5, 6, 1, 2, 4}, []int{50, 20, 20, 20, 5, 5, 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := FitRcapture(tab, RcaptureM0)
+	ci, err := r.ProfileInterval(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ci.LowerAtN || ci.Lower != 125 || ci.UpperOpen || !(ci.Nmult > 125 && ci.Upper > ci.Nmult) {
+		t.Errorf("interval %+v", ci)
+	}
+	if len(ci.Warnings) == 0 || !strings.Contains(ci.Warnings[0], "set to the sample size n") {
+		t.Errorf("warnings %q", ci.Warnings)
+	}
+}
+
 func TestRcaptureArtificial3(t *testing.T) {
 	tab := rcFixture(t, "../testdata/artificial_3.csv")
 	all, err := RcaptureAll(tab)
