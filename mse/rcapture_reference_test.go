@@ -56,9 +56,10 @@ type rcRefCI struct {
 		Inf   float64         `json:"infCL"`
 		Sup   json.RawMessage `json:"supCL"`
 	} `json:"profile_CI"`
-	Bias       *float64 `json:"bias"`
-	Skipped    string   `json:"skipped"`
-	CIWarnings []string `json:"CI_warnings"`
+	Bias        *float64 `json:"bias"`
+	Skipped     string   `json:"skipped"`
+	CIWarnings  []string `json:"CI_warnings"`
+	FitWarnings []string `json:"fit_warnings"`
 }
 
 type rcRef struct {
@@ -379,10 +380,19 @@ func rcCheckClosedpCI(t *testing.T, ds string, tab *Table, ref *rcRef, w *rcWors
 		if len(got)+len(r.EmptyTerms) != len(e.Coefficient) {
 			t.Errorf("%s: %d coefficients + %d empty terms, R has %d", where, len(got), len(r.EmptyTerms), len(e.Coefficient))
 		}
-		// R's asymptotic bias, when no term is −∞ (R's value then depends
-		// on where its glm stopped; see RcaptureResult.Bias).
-		if len(r.EmptyTerms) == 0 {
-			w.compare(t, where, "bias", r.Bias, e.Bias, rcRefTolFit)
+		// R's asymptotic bias and its warning. With −∞ terms R's value,
+		// a second-order quantity, depends more on where its glm stopped:
+		// on neworl, where R's glm stopped at 25 iterations without
+		// converging, it differs from the limit by 2.7e-4 (SparseMSE
+		// reports no bias to cross-check), so 1e-3 there.
+		tolBias := rcRefTolFit
+		if len(r.EmptyTerms) > 0 {
+			tolBias = 1e-3
+		}
+		w.compare(t, where, "bias", r.Bias, e.Bias, tolBias)
+		rWarn := slices.Contains(e.FitWarnings, "the asymptotic bias is large")
+		if got := slices.Contains(r.Warnings, "the asymptotic bias is large"); got != rWarn {
+			t.Errorf("%s: large-bias warning %v, R %v", where, got, rWarn)
 		}
 		rcCheckProfile(t, where, r, e, w)
 	}
