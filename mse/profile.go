@@ -475,7 +475,7 @@ func (pm *profileModel) interval(nhat float64, opts *ProfileOptions) (*ProfileCI
 	if pe.slowFits > 0 {
 		ci.Warnings = append(ci.Warnings, fmt.Sprintf("%d profile fits needed more than R's %d IRLS iterations", pe.slowFits, loglinear.DefaultMaxIter))
 	}
-	if !isFiniteAll(ci.Nmult, ci.Lower, ci.Upper) {
+	if !rcAllFinite(ci.Nmult, ci.Lower, ci.Upper) {
 		return nil, fmt.Errorf("%w: a limit is not finite", ErrProfile)
 	}
 	return ci, nil

@@ -409,7 +409,7 @@ func (r *RcaptureResult) finish(d *loglinear.Design, names []string, y []float64
 	est := float64(r.Observed) + dark
 	se := math.Sqrt(dark + dark*dark*fit.Cov.At(0, 0))
 	bias := rcBias(d, fit)
-	if !isFiniteAll(est, se, bias, fit.Deviance, fit.LogLik) {
+	if !rcAllFinite(est, se, bias, fit.Deviance, fit.LogLik) {
 		r.Reason = "the estimate or its standard error is not a finite number"
 		return
 	}
@@ -457,7 +457,7 @@ func rcBias(d *loglinear.Design, fit *loglinear.Fit) float64 {
 	return 0.5 * math.Exp(fit.Coef[0]) * vec0
 }
 
-func isFiniteAll(v ...float64) bool {
+func rcAllFinite(v ...float64) bool {
 	for _, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return false

@@ -405,7 +405,7 @@ func rcCheckProfile(t *testing.T, where string, r *RcaptureResult, e rcRefCI, w 
 		t.Errorf("%s: profile: %v", where, err)
 		return
 	}
-	if !isFiniteAll(ci.Nmult, ci.Lower, ci.Upper) {
+	if !rcAllFinite(ci.Nmult, ci.Lower, ci.Upper) {
 		t.Errorf("%s: non-finite profile interval %+v", where, ci)
 	}
 	w.compare(t, where, "profile Nmult", ci.Nmult, &e.Profile.Nmult, rcRefTolProfile)
@@ -446,7 +446,7 @@ func rcCheckFinite(t *testing.T, r *RcaptureResult) {
 	for _, c := range r.Coef {
 		v = append(v, c.Estimate, c.StdErr)
 	}
-	if !isFiniteAll(v...) {
+	if !rcAllFinite(v...) {
 		t.Errorf("%s: non-finite number in %+v", r.Model, r)
 	}
 }
