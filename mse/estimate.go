@@ -198,7 +198,16 @@ type Result struct {
 	Warnings []string        `json:"warnings,omitempty"`
 	Version  string          `json:"version,omitempty"`
 
-	fit *ModelFit // the selected model's fit, for intervals
+	fit  *ModelFit // the selected model's fit, for intervals
+	boot *bootRaw  // the raw bootstrap, for stratified totals
+}
+
+// bootRaw keeps a bootstrap's replicates in replicate order (NaN when not
+// estimable) and its jackknife, so that strata can be summed.
+type bootRaw struct {
+	reps, jack []float64
+	counts     []int
+	popest     float64
 }
 
 // BootstrapInfo summarises a bootstrap that re-runs the model selection

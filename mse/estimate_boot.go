@@ -15,18 +15,28 @@ func (r *Result) runBootstrap(t *Table, o Options, fit *ModelFit, search *Search
 	if err != nil {
 		return err
 	}
+	scheme := "rows"
+	if o.Method == MethodBIC || o.Method == MethodAIC {
+		scheme = "cells"
+	}
+	if err := r.finishBootstrap(t, o, plan, scheme); err != nil {
+		return err
+	}
+	if scheme == "cells" && len(plan.models) < len(search.Ranked) {
+		r.Bootstrap.NTop = len(plan.models)
+	}
+	return nil
+}
+
+// finishBootstrap runs the plan and turns its replicates into the
+// interval and the bootstrap summary of r.
+func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme string) error {
 	out, err := plan.run(o.Context, o.NBoot, *o.Seed, o.Progress)
 	if err != nil {
 		return err
 	}
-	info := &BootstrapInfo{Seed: *o.Seed, NBoot: o.NBoot, Scheme: "rows", Replicates: []float64{}, ModelFrequency: []ModelCount{}}
-	if o.Method == MethodBIC || o.Method == MethodAIC {
-		info.Scheme = "cells"
-		info.NTop = len(plan.models)
-		if info.NTop == len(search.Ranked) {
-			info.NTop = 0
-		}
-	}
+	info := &BootstrapInfo{Seed: *o.Seed, NBoot: o.NBoot, Scheme: scheme, Replicates: []float64{}, ModelFrequency: []ModelCount{}}
+	r.boot = &bootRaw{reps: out.reps, jack: out.jack, counts: plan.counts, popest: plan.popest}
 	var reps []float64
 	freq := map[int]int{}
 	for b, v := range out.reps {
