@@ -264,3 +264,21 @@ func TestAgeBands(t *testing.T) {
 		}
 	}
 }
+
+func TestNationalIDSpreadsheetForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"3.1129956715E+10": "31129956715",
+		"3.1129956715e10":  "31129956715",
+		"31129956715.0":    "31129956715",
+		"3039045655.00":    "03039045655", // and the leading zero repaired
+	} {
+		if id, err := ParseNationalID(in); err != nil || id.Number != want {
+			t.Errorf("ParseNationalID(%q) = %q, %v; want %s", in, id.Number, err, want)
+		}
+	}
+	for _, in := range []string{"1e999999999", "1e-99999999", "3.11299567155E+10", "3.1129956715E+100", "E+10", "3.1.1E+10"} {
+		if _, err := ParseNationalID(in); !errors.Is(err, ErrIDFormat) {
+			t.Errorf("ParseNationalID(%q): %v, want ErrIDFormat", in, err)
+		}
+	}
+}
