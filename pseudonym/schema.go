@@ -66,8 +66,9 @@ type Schema struct {
 // elements. A record gets an empty token when any element is missing.
 //
 // Elements: national_id (a valid identity number, 11 digits); given_name,
-// family_name (normalised names); name (given then family names, or the
-// full name); name_sorted (its tokens sorted); name_sorted_np (sorted,
+// family_name (normalised names); name (given then family names when
+// both are present, else the full name, else whichever part is present);
+// name_sorted (its tokens sorted); name_sorted_np (sorted,
 // particles removed); first_last (the first given and the last family
 // token, or first and last token of the full name, the pair sorted);
 // birth_date (yyyy-mm-dd, full precision and not a placeholder); birth_ym
