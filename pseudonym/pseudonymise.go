@@ -575,9 +575,15 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		toks = full
 	}
 	if len(toks) > 0 {
-		el[elGivenName] = strings.Join(given, " ")
-		el[elFamilyName] = strings.Join(family, " ")
-		el[elName] = strings.Join(toks, " ")
+		if p.need[elGivenName] {
+			el[elGivenName] = strings.Join(given, " ")
+		}
+		if p.need[elFamilyName] {
+			el[elFamilyName] = strings.Join(family, " ")
+		}
+		if p.need[elName] {
+			el[elName] = strings.Join(toks, " ")
+		}
 		if p.need[elNameSorted] {
 			s := slices.Clone(toks)
 			slices.Sort(s)
