@@ -282,11 +282,19 @@ func (s *Schema) sexCovariate() *Covariate {
 	return nil
 }
 
-// Hash returns "sha256:" and the hex SHA-256 of the schema's canonical
-// JSON: the encoding/json encoding of the Schema with Columns removed
-// (struct fields in declaration order, map keys sorted, no white space).
-// Renaming columns or reformatting the file does not change the hash;
-// changing anything that affects tokens or covariates does.
+// hashVersion names the version of everything in this package that makes
+// tokens and covariates besides the schema itself: normalisation rules,
+// element encoding, HKDF labels, region table. It is hashed with the
+// schema, so that files made under different versions fail linkage's
+// schema check instead of silently not linking.
+const hashVersion = "morketall/v1/schema\n"
+
+// Hash returns "sha256:" and the hex SHA-256 of "morketall/v1/schema\n"
+// followed by the schema's canonical JSON: the encoding/json encoding of
+// the Schema with Columns removed (struct fields in declaration order, map
+// keys sorted, no white space). Renaming columns or reformatting the file
+// does not change the hash; changing anything that affects tokens or
+// covariates does, and so does a new version of the package's rules.
 func (s *Schema) Hash() string {
 	c := *s
 	c.Columns = nil
@@ -294,7 +302,7 @@ func (s *Schema) Hash() string {
 	if err != nil {
 		panic("pseudonym: marshalling schema: " + err.Error())
 	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(append([]byte(hashVersion), b...))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
