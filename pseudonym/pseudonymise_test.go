@@ -282,3 +282,15 @@ func TestNationalIDSpreadsheetForms(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultSchemaHashIsPinned is a regression value, produced by this
+// package, not an independent one: it fails when the built-in schema or
+// the hashing changes, which is a breaking change for agencies (their
+// files stop linking with older ones) and must come with a new version
+// label and new vectors, as doc.go's Compatibility section says.
+func TestDefaultSchemaHashIsPinned(t *testing.T) {
+	const want = "sha256:36e44513a1c22661071500ffb60cdeb14632f7e70a685088c0ad5085013aa4c5"
+	if got := DefaultSchema().Hash(); got != want {
+		t.Fatalf("built-in schema hash %s, pinned %s", got, want)
+	}
+}
