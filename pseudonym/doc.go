@@ -102,6 +102,8 @@
 // breaking change: it gets a new label version ("morketall/v2/…"), a new
 // key-encoding or schema version, and new vectors, never a silent edit.
 // Outputs carry the key fingerprint and the schema hash (SHA-256 of the
-// schema's canonical JSON without its agency-local columns map), and
-// linkage refuses files whose fingerprints or schemas differ.
+// rules' version label "morketall/v1/schema" and the schema's canonical
+// JSON without its agency-local columns map), and linkage refuses files
+// whose fingerprints or schemas differ: a version change thus shows up as
+// a schema mismatch rather than as silently missed links.
 package pseudonym

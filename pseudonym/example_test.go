@@ -2,7 +2,7 @@ package pseudonym_test
 
 import (
 	"fmt"
-	"os"
+	"strings"
 	"time"
 
 	"github.com/morketall/morketall/pseudonym"
@@ -60,11 +60,11 @@ func ExamplePseudonymiser_Pseudonymise() {
 	key, _ := pseudonym.GenerateKey()
 	p, _ := pseudonym.New(key, nil, nil)
 	src := pseudonym.NewSliceSource(
-		[]string{"given_name", "family_name", "birth_date", "sex", "exploitation"},
+		[]string{"given_name", "family_name", "birth_date", "sex", "exploitation", "notes"},
 		[][]string{
-			{"Anna", "Hansen", "17.05.1990", "K", "seksuell"},
-			{"Ola", "Nordmann", "not known", "M", "arbeid"},
-			{"", "", "", "", ""},
+			{"Anna", "Hansen", "17.05.1990", "K", "seksuell", "met at the shelter"},
+			{"Ola", "Nordmann", "not known", "M", "arbeid", ""},
+			{"", "", "", "", "", ""},
 		})
 	list, err := p.Pseudonymise("SHELTER", src)
 	if err != nil {
@@ -72,7 +72,19 @@ func ExamplePseudonymiser_Pseudonymise() {
 		return
 	}
 	r := list.Report()
-	fmt.Println(list.Len(), "records;", r.BirthDate.Invalid, "invalid date;", r.Rejected["empty_row"], "empty row")
-	_ = list.Write(os.Stdout) // the file: header, then shuffled rows of tokens
-	// (output not shown: record ids, tokens and creation time differ each run)
+	fmt.Println(list.Len(), "record written;", r.BirthDate.Invalid, "invalid date;", r.Rejected["no_match_key"], "without a match key;", r.Rejected["empty_row"], "empty row")
+
+	// The file holds a header, then shuffled rows of a random record id,
+	// tokens and covariates; the notes column never reaches it.
+	var buf strings.Builder
+	_ = list.Write(&buf)
+	lines := strings.Split(buf.String(), "\n")
+	fmt.Println(lines[0])
+	fmt.Println(lines[12])
+	fmt.Println(strings.Contains(buf.String(), "shelter"))
+	// Output:
+	// 1 record written; 1 invalid date; 1 without a match key; 1 empty row
+	// #morketall-pseudonymised-list=1
+	// record_id,nid,name_dob_sex,sorted_name_dob,first_last_dob,sorted_name_year_sex,first_last_year_sex,sex,exploitation,region,age_band
+	// false
 }

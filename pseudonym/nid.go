@@ -2,7 +2,6 @@ package pseudonym
 
 import (
 	"errors"
-	"math/big"
 	"strings"
 )
 
@@ -94,11 +93,7 @@ func ParseNationalID(s string) (NationalID, error) {
 func idDigits(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if strings.ContainsAny(s, "eE") {
-		f, _, err := big.ParseFloat(s, 10, 128, big.ToNearestEven)
-		if err != nil || !f.IsInt() || f.Sign() < 0 {
-			return "", false
-		}
-		return f.Text('f', 0), true
+		return expDigits(s)
 	}
 	if i := strings.IndexByte(s, '.'); i >= 0 && strings.Trim(s[i+1:], "0") == "" && !strings.ContainsAny(s[:i], ". -") {
 		s = s[:i] // "31129956715.0"
@@ -120,6 +115,31 @@ func idDigits(s string) (string, bool) {
 		}
 	}
 	return string(b[:n]), n > 0
+}
+
+// expDigits reads a spreadsheet's exponent form "3.1129956715E+10" as
+// the integer it denotes, exactly. The exponent has one or two digits
+// (no huge powers of ten) and the value must be an integer.
+func expDigits(s string) (string, bool) {
+	i := strings.IndexAny(s, "eE")
+	mant, exp := s[:i], strings.TrimPrefix(s[i+1:], "+")
+	e, ok := atoi(exp, 1, 2)
+	if !ok {
+		return "", false
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	if !isDigits(intPart) || frac != "" && !isDigits(frac) {
+		return "", false
+	}
+	if len(frac) > e {
+		if strings.Trim(frac[e:], "0") != "" {
+			return "", false // not an integer
+		}
+		frac = frac[:e]
+	}
+	d := intPart + frac + strings.Repeat("0", e-len(frac))
+	d = strings.TrimLeft(d, "0")
+	return d, d != "" && len(d) <= 16
 }
 
 func checkID(d string) (NationalID, error) {

@@ -565,16 +565,25 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		return strings.Split(n, " ")
 	}
 	given, family, full := name(FieldGivenName), name(FieldFamilyName), name(FieldFullName)
+	// Given and family names when both are there; else the full name
+	// when it is there; else whichever part there is.
 	var toks []string
-	if len(given)+len(family) > 0 {
+	parts := len(given) > 0 && len(family) > 0
+	if parts || len(full) == 0 {
 		toks = append(append(toks, given...), family...)
 	} else {
 		toks = full
 	}
 	if len(toks) > 0 {
-		el[elGivenName] = strings.Join(given, " ")
-		el[elFamilyName] = strings.Join(family, " ")
-		el[elName] = strings.Join(toks, " ")
+		if p.need[elGivenName] {
+			el[elGivenName] = strings.Join(given, " ")
+		}
+		if p.need[elFamilyName] {
+			el[elFamilyName] = strings.Join(family, " ")
+		}
+		if p.need[elName] {
+			el[elName] = strings.Join(toks, " ")
+		}
 		if p.need[elNameSorted] {
 			s := slices.Clone(toks)
 			slices.Sort(s)
@@ -592,7 +601,7 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		}
 		var first, last string
 		switch {
-		case len(given) > 0 && len(family) > 0:
+		case parts:
 			first, last = given[0], family[len(family)-1]
 		case len(toks) >= 2:
 			first, last = toks[0], toks[len(toks)-1]

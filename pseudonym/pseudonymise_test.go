@@ -264,3 +264,33 @@ func TestAgeBands(t *testing.T) {
 		}
 	}
 }
+
+func TestNationalIDSpreadsheetForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"3.1129956715E+10": "31129956715",
+		"3.1129956715e10":  "31129956715",
+		"31129956715.0":    "31129956715",
+		"3039045655.00":    "03039045655", // and the leading zero repaired
+	} {
+		if id, err := ParseNationalID(in); err != nil || id.Number != want {
+			t.Errorf("ParseNationalID(%q) = %q, %v; want %s", in, id.Number, err, want)
+		}
+	}
+	for _, in := range []string{"1e999999999", "1e-99999999", "3.11299567155E+10", "3.1129956715E+100", "E+10", "3.1.1E+10"} {
+		if _, err := ParseNationalID(in); !errors.Is(err, ErrIDFormat) {
+			t.Errorf("ParseNationalID(%q): %v, want ErrIDFormat", in, err)
+		}
+	}
+}
+
+// TestDefaultSchemaHashIsPinned is a regression value, produced by this
+// package, not an independent one: it fails when the built-in schema or
+// the hashing changes, which is a breaking change for agencies (their
+// files stop linking with older ones) and must come with a new version
+// label and new vectors, as doc.go's Compatibility section says.
+func TestDefaultSchemaHashIsPinned(t *testing.T) {
+	const want = "sha256:36e44513a1c22661071500ffb60cdeb14632f7e70a685088c0ad5085013aa4c5"
+	if got := DefaultSchema().Hash(); got != want {
+		t.Fatalf("built-in schema hash %s, pinned %s", got, want)
+	}
+}

@@ -66,8 +66,9 @@ type Schema struct {
 // elements. A record gets an empty token when any element is missing.
 //
 // Elements: national_id (a valid identity number, 11 digits); given_name,
-// family_name (normalised names); name (given then family names, or the
-// full name); name_sorted (its tokens sorted); name_sorted_np (sorted,
+// family_name (normalised names); name (given then family names when
+// both are present, else the full name, else whichever part is present);
+// name_sorted (its tokens sorted); name_sorted_np (sorted,
 // particles removed); first_last (the first given and the last family
 // token, or first and last token of the full name, the pair sorted);
 // birth_date (yyyy-mm-dd, full precision and not a placeholder); birth_ym
@@ -281,11 +282,19 @@ func (s *Schema) sexCovariate() *Covariate {
 	return nil
 }
 
-// Hash returns "sha256:" and the hex SHA-256 of the schema's canonical
-// JSON: the encoding/json encoding of the Schema with Columns removed
-// (struct fields in declaration order, map keys sorted, no white space).
-// Renaming columns or reformatting the file does not change the hash;
-// changing anything that affects tokens or covariates does.
+// hashVersion names the version of everything in this package that makes
+// tokens and covariates besides the schema itself: normalisation rules,
+// element encoding, HKDF labels, region table. It is hashed with the
+// schema, so that files made under different versions fail linkage's
+// schema check instead of silently not linking.
+const hashVersion = "morketall/v1/schema\n"
+
+// Hash returns "sha256:" and the hex SHA-256 of "morketall/v1/schema\n"
+// followed by the schema's canonical JSON: the encoding/json encoding of
+// the Schema with Columns removed (struct fields in declaration order, map
+// keys sorted, no white space). Renaming columns or reformatting the file
+// does not change the hash; changing anything that affects tokens or
+// covariates does, and so does a new version of the package's rules.
 func (s *Schema) Hash() string {
 	c := *s
 	c.Columns = nil
@@ -293,7 +302,7 @@ func (s *Schema) Hash() string {
 	if err != nil {
 		panic("pseudonym: marshalling schema: " + err.Error())
 	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(append([]byte(hashVersion), b...))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 

@@ -258,6 +258,8 @@ func hintFor(e *env, err error) {
 		e.hintf("every line must have as many fields as the header; a value containing the delimiter must be quoted")
 	case errors.Is(err, extract.ErrQuote):
 		e.hintf("a quoted field must end with a quote, and a quote inside it must be doubled")
+	case errors.Is(err, extract.ErrFormat):
+		e.hintf("a workbook must be saved as .xlsx (not .xls or .ods), or exported as CSV")
 	case errors.Is(err, extract.ErrDelimiter):
 		e.hintf("say which delimiter the file uses: --delimiter ';' or --delimiter ','")
 	case errors.Is(err, pseudonym.ErrNotDate):

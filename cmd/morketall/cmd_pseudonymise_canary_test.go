@@ -76,6 +76,16 @@ func TestCanary(t *testing.T) {
 	if cli("keygen", "-o", key) != exitOK {
 		t.Fatal("keygen failed")
 	}
+	if !testing.Short() {
+		// A passphrase is an input too (Argon2id, 64 MiB).
+		stdout, stderr, code := runCLI(t, mark("passphrase", 1)+"\n", "keygen", "--passphrase", "-o", filepath.Join(out, "pass.key"))
+		printed.WriteString(stdout + stderr)
+		if code != exitOK {
+			t.Fatalf("keygen --passphrase: %s", stderr)
+		}
+		stdout, stderr, _ = runCLI(t, "", "keygen", "-o", filepath.Join(out, "x.key"), "--passphrase="+mark("passphrase", 2))
+		printed.WriteString(stdout + stderr)
+	}
 	good := write("extract.csv", csvOf(rows, ";"))
 	// A bad number before a bad date, to reach that error path in --strict.
 	numFirst := make([][]string, len(rows))

@@ -39,7 +39,7 @@ var (
 	ErrDelimiter = errors.New("cannot tell the delimiter: the header has as many commas as semicolons")
 	ErrHeader    = errors.New("column name appears twice in the header")
 	ErrOptions   = errors.New("extract: invalid options")
-	ErrFormat    = errors.New("unsupported file type (use .csv, .txt or .xlsx)")
+	ErrFormat    = errors.New("unsupported file type (CSV, or XLSX named .xlsx)")
 	ErrSheet     = errors.New("no such worksheet")
 )
 
@@ -155,6 +155,9 @@ func NewCSV(name string, data []byte, opts *Options) (*Reader, error) {
 		enc = ISO88591
 	default:
 		return nil, fmt.Errorf("%w: encoding must be utf-8, windows-1252 or iso-8859-1", ErrOptions)
+	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return nil, fail(0, ErrFormat) // a zip archive: XLSX or ODS under another name
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		return nil, fail(0, ErrUTF16)

@@ -94,6 +94,7 @@ func TestCSVErrors(t *testing.T) {
 		{"tie", "a,b;c\n", nil, ErrDelimiter, 1},
 		{"duplicate column", "a,B,b\n", nil, ErrHeader, 1},
 		{"bad encoding name", "a\n", &Options{Encoding: "utf-16"}, ErrOptions, 0},
+		{"zip under a csv name", "PK\x03\x04rest", nil, ErrFormat, 0},
 	}
 	for _, c := range cases {
 		r, err := NewCSV("x.csv", []byte(c.data), c.opts)

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -21,7 +22,7 @@ func openXLSX(path string, opts *Options) (*Reader, error) {
 		o = *opts
 	}
 	if o.Encoding != "" && !strings.EqualFold(o.Encoding, UTF8) || o.Delimiter != 0 {
-		return nil, errors.Join(ErrOptions, errors.New("extract: --encoding and --delimiter apply to CSV files only"))
+		return nil, fmt.Errorf("%w: an encoding or delimiter applies to CSV files only", ErrOptions)
 	}
 	fail := func(row int, err error) error { return &Error{File: path, Unit: "row", Line: row, Err: err} }
 	f, err := excelize.OpenFile(path, excelize.Options{RawCellValue: true})
