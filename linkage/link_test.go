@@ -332,6 +332,16 @@ func TestDateContradiction(t *testing.T) {
 	if got := res.Report.Rules[2].LinksByKey["name_year"]; got != 3 {
 		t.Errorf("loose links on name_year: %d", got)
 	}
+	// A contradicted block whose records are one person already (the
+	// identity number joined them despite different dates) refuses
+	// nothing and is not counted.
+	res = link(t, keys, nil, []fileSpec{
+		{"A", []rec{{toks: "n1 d1 y"}}},
+		{"B", []rec{{toks: "n1 d2 y"}}},
+	}, nil)
+	if kr := keyReport(res, "name_year"); kr.Contradicted != 0 || kr.Links != 0 {
+		t.Errorf("already linked: %+v", kr)
+	}
 	// An empty map turns the check off: default then equals loose.
 	res = link(t, keys, nil, files, &Options{DateRefinements: map[string]string{}})
 	if diff := cmp.Diff(cells(res, Loose), cells(res, Default)); diff != "" {

@@ -337,8 +337,15 @@ func (lk *linker) level(b *blocks, finer []uint32) levelStats {
 		}
 		blk := b.block(bi)
 		if finer != nil && contradicted(blk, finer) {
-			st.contradicted++
-			st.contradictedRecs += len(blk)
+			// Counted only when it refuses something: its records are
+			// not all one person already.
+			for _, r := range blk[1:] {
+				if lk.find(r) != lk.find(blk[0]) {
+					st.contradicted++
+					st.contradictedRecs += len(blk)
+					break
+				}
+			}
 			continue
 		}
 		prev := blk[0]
