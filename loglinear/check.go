@@ -72,6 +72,12 @@ func Reduce(k int, terms []Term, margins []float64) (kept, empty []Term, cells [
 	return reduceInto(k, terms, margins, nil, nil, nil)
 }
 
+// ReduceInto is Reduce appending to the given slices (pass them with
+// length 0 to reuse their memory).
+func ReduceInto(k int, terms []Term, margins []float64, kept, empty, cells []Term) ([]Term, []Term, []Term) {
+	return reduceInto(k, terms, margins, kept, empty, cells)
+}
+
 func reduceInto(k int, terms []Term, margins []float64, kept, empty, cells []Term) ([]Term, []Term, []Term) {
 	for _, t := range terms {
 		if t != 0 && margins[t] == 0 {

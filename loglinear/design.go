@@ -163,17 +163,10 @@ func (d *Design) SetHierarchical(cells, terms []Term) {
 	d.nzStart = append(d.nzStart[:0], 0)
 	d.nzCol = d.nzCol[:0]
 	d.nzVal = d.nzVal[:0]
-	// Column of each term: a small linear scan is faster than a map for
-	// the few dozen terms of these models.
-	for _, c := range cells {
-		for j, t := range terms {
-			if t&^c == 0 {
-				d.nzCol = append(d.nzCol, int32(j))
-				d.nzVal = append(d.nzVal, 1)
-			}
-		}
-		d.nzStart = append(d.nzStart, int32(len(d.nzCol)))
-	}
+	// The non-zero lists are not needed by the fitting code for
+	// hierarchical designs (it works on superset and subset sums); they
+	// are built on demand by nonZeros.
+	d.nzStart = d.nzStart[:0]
 	d.hier = append(d.hier[:0], terms...)
 	d.hierCells = append(d.hierCells[:0], cells...)
 	var span Term
@@ -198,9 +191,19 @@ func (d *Design) dense() []float64 {
 		return d.x
 	}
 	x := make([]float64, d.rows*d.cols)
-	for i := 0; i < d.rows; i++ {
-		for k := d.nzStart[i]; k < d.nzStart[i+1]; k++ {
-			x[i*d.cols+int(d.nzCol[k])] = d.nzVal[k]
+	if d.hierK > 0 {
+		for i, c := range d.hierCells {
+			for j, t := range d.hier {
+				if t&^c == 0 {
+					x[i*d.cols+j] = 1
+				}
+			}
+		}
+	} else {
+		for i := 0; i < d.rows; i++ {
+			for k := d.nzStart[i]; k < d.nzStart[i+1]; k++ {
+				x[i*d.cols+int(d.nzCol[k])] = d.nzVal[k]
+			}
 		}
 	}
 	d.x = x

@@ -482,24 +482,49 @@ func (ws *Workspace) factorSolve() bool {
 		}
 		ws.rhs[a] *= ws.scale[a]
 	}
-	sym := blas64.Symmetric{Uplo: blas.Upper, N: p, Data: h, Stride: p}
-	t, ok := lapack64.Potrf(sym)
-	if !ok {
-		return false
-	}
-	// Reject pivots that lost all precision (rank deficiency).
+	// Cholesky H̃ = UᵀU in place (upper triangle, row-major), by hand: the
+	// matrices are small and this is the innermost loop of every search.
 	for j := 0; j < p; j++ {
-		if u := h[j*p+j]; u*u < 1e-13 {
+		rowj := h[j*p:]
+		d := rowj[j]
+		for k := 0; k < j; k++ {
+			u := h[k*p+j]
+			d -= u * u
+		}
+		// Reject pivots that lost all precision (rank deficiency).
+		if !(d > 1e-13) {
 			return false
 		}
+		d = math.Sqrt(d)
+		rowj[j] = d
+		inv := 1 / d
+		for i := j + 1; i < p; i++ {
+			v := rowj[i]
+			for k := 0; k < j; k++ {
+				v -= h[k*p+j] * h[k*p+i]
+			}
+			rowj[i] = v * inv
+		}
 	}
-	// One right-hand side: two triangular solves (Uᵀ v = r, U x = v) are
-	// much cheaper than Potrs's general Trsm.
-	rhs := blas64.Vector{N: p, Data: ws.rhs, Inc: 1}
-	blas64.Trsv(blas.Trans, t, rhs)
-	blas64.Trsv(blas.NoTrans, t, rhs)
+	// Solve Uᵀ v = r, then U x = v.
+	r := ws.rhs
+	for i := 0; i < p; i++ {
+		v := r[i]
+		for k := 0; k < i; k++ {
+			v -= h[k*p+i] * r[k]
+		}
+		r[i] = v / h[i*p+i]
+	}
+	for i := p - 1; i >= 0; i-- {
+		v := r[i]
+		row := h[i*p:]
+		for k := i + 1; k < p; k++ {
+			v -= row[k] * r[k]
+		}
+		r[i] = v / row[i]
+	}
 	for j := 0; j < p; j++ {
-		ws.coef[j] = ws.rhs[j] * ws.scale[j]
+		ws.coef[j] = r[j] * ws.scale[j]
 	}
 	return true
 }

@@ -22,7 +22,7 @@ func BenchmarkFitModel(b *testing.B) {
 			f.use(y, tab.N())
 			b.ReportAllocs()
 			for b.Loop() {
-				if r := f.fitLight(m, false, nil); !r.ok {
+				if r := f.fitLight(m, checkAlways, [2]uint64{}, nil); !r.ok {
 					b.Fatal(r.reason)
 				}
 			}

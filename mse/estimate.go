@@ -1,6 +1,7 @@
 package mse
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -45,10 +46,16 @@ const (
 	// IntervalProfile is Rcapture's multinomial profile-likelihood interval
 	// (closedpCI.t), conditional on the selected model.
 	IntervalProfile IntervalMethod = "profile"
+	// IntervalBCa is the bias-corrected and accelerated bootstrap interval,
+	// re-running the whole model selection in every replicate
+	// (SparseMSE's estimatepopulation, MSE-R's nboot > 0). The default.
+	IntervalBCa IntervalMethod = "bca"
+	// IntervalPercentile is the percentile interval of the same bootstrap.
+	IntervalPercentile IntervalMethod = "percentile"
 )
 
-// DefaultQuantiles are the limits of a 95% interval.
-var DefaultQuantiles = []float64{0.025, 0.975}
+// DefaultQuantiles are the limits of the 80% and 95% intervals.
+var DefaultQuantiles = []float64{0.025, 0.1, 0.9, 0.975}
 
 // DefaultTopModels is how many models a result lists.
 const DefaultTopModels = 10
@@ -67,13 +74,29 @@ type Options struct {
 	MaxOrder int
 	// Rcapture names the model for MethodRcapture, e.g. "Mth-Chao".
 	Rcapture string
-	// Interval is the interval method. Default IntervalConditional.
+	// Interval is the interval method. Default IntervalBCa.
 	Interval IntervalMethod
 	// Quantiles are the interval limits to report, each in (0, 1).
-	// Default {0.025, 0.975}.
+	// Default {0.025, 0.1, 0.9, 0.975}: the 95% and 80% intervals.
 	Quantiles []float64
 	// TopModels is how many models to list in the result. Default 10.
 	TopModels int
+
+	// NBoot is the number of bootstrap replicates for the bca and
+	// percentile intervals. Default 1000.
+	NBoot int
+	// Seed seeds the bootstrap. Default nil: DefaultSeed (1234). The
+	// result depends only on the seed, not on the number of cores.
+	Seed *uint64
+	// NTop restricts the BIC/AIC bootstrap to the best NTop models of the
+	// full-data search; NTopAll (−1) searches all admissible models.
+	// Default 0: all models for up to 5 lists, MSE-R's 100 for 6.
+	NTop int
+	// Context cancels a bootstrap. Default context.Background().
+	Context context.Context
+	// Progress, if set, is called from worker goroutines with the number
+	// of bootstrap and jackknife fits done and the total.
+	Progress func(done, total int)
 }
 
 func (o *Options) withDefaults(k int) (Options, error) {
@@ -94,7 +117,23 @@ func (o *Options) withDefaults(k int) (Options, error) {
 		return r, fmt.Errorf("mse: maxorder must not be negative")
 	}
 	if r.Interval == "" {
-		r.Interval = IntervalConditional
+		r.Interval = IntervalBCa
+	}
+	if r.NBoot == 0 {
+		r.NBoot = DefaultNBoot
+	}
+	if r.NBoot < 10 {
+		return r, fmt.Errorf("mse: nboot must be at least 10")
+	}
+	if r.Seed == nil {
+		seed := uint64(DefaultSeed)
+		r.Seed = &seed
+	}
+	if r.NTop < NTopAll {
+		return r, fmt.Errorf("mse: ntop must be positive or NTopAll")
+	}
+	if r.Context == nil {
+		r.Context = context.Background()
 	}
 	if r.Quantiles == nil {
 		r.Quantiles = slices.Clone(DefaultQuantiles)
@@ -119,9 +158,9 @@ func (o *Options) withDefaults(k int) (Options, error) {
 		return r, fmt.Errorf("mse: unknown method %q (want main, fixed, stepwise, bic, aic, auto or rcapture)", r.Method)
 	}
 	switch r.Interval {
-	case IntervalNone, IntervalConditional, IntervalProfile:
+	case IntervalNone, IntervalConditional, IntervalProfile, IntervalBCa, IntervalPercentile:
 	default:
-		return r, fmt.Errorf("mse: unknown interval %q (want none, conditional or profile)", r.Interval)
+		return r, fmt.Errorf("mse: unknown interval %q (want bca, percentile, conditional, profile or none)", r.Interval)
 	}
 	if r.Method == MethodFixed && r.Model == "" {
 		return r, fmt.Errorf("mse: method fixed needs a model")
@@ -150,10 +189,25 @@ type Result struct {
 	TopModels  []TopModel  `json:"top_models"`
 	Selection  *Selection  `json:"selection,omitempty"`
 	Options    OptionsInfo `json:"options"`
-	Warnings   []string    `json:"warnings,omitempty"`
-	Version    string      `json:"version,omitempty"`
+	// Bootstrap describes the bootstrap behind "bca" and "percentile"
+	// intervals (absent without one).
+	Bootstrap *BootstrapInfo `json:"bootstrap,omitempty"`
+	// Strata holds one result per stratum of a stratified estimate; the
+	// top-level estimate is then their sum (absent when unstratified).
+	Strata   []StratumResult `json:"strata,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Version  string          `json:"version,omitempty"`
 
-	fit *ModelFit // the selected model's fit, for intervals
+	fit  *ModelFit // the selected model's fit, for intervals
+	boot *bootRaw  // the raw bootstrap, for stratified totals
+}
+
+// bootRaw keeps a bootstrap's replicates in replicate order (NaN when not
+// estimable) and its jackknife, so that strata can be summed.
+type bootRaw struct {
+	reps, jack []float64
+	counts     []int
+	popest     float64
 }
 
 // BootstrapInfo summarises a bootstrap that re-runs the model selection
@@ -179,6 +233,9 @@ type BootstrapInfo struct {
 	// ModelFrequency counts how many replicates selected each model, most
 	// frequent first: the model-uncertainty table.
 	ModelFrequency []ModelCount `json:"model_frequency"`
+	// Jackknife holds the delete-one-individual estimates behind the
+	// acceleration, one per table row with a positive count, in row order.
+	Jackknife []float64 `json:"jackknife,omitempty"`
 }
 
 // ModelCount is one row of the model-uncertainty table.
@@ -330,6 +387,7 @@ func Estimate(t *Table, opts *Options) (*Result, error) {
 		r.Options.PThresh = o.PThresh
 	}
 	var fit *ModelFit
+	var search *SearchResult
 	switch o.Method {
 	case MethodMain:
 		fit, err = FitModel(t, MainEffects(t.K()), nil)
@@ -356,6 +414,7 @@ func Estimate(t *Table, opts *Options) (*Result, error) {
 	case MethodBIC, MethodAIC:
 		var sr *SearchResult
 		sr, err = SelectByCriterion(t, Criterion(o.Method), o.MaxOrder)
+		search = sr
 		if errors.Is(err, ErrTooManyLists) {
 			return nil, err
 		}
@@ -403,6 +462,15 @@ func Estimate(t *Table, opts *Options) (*Result, error) {
 			r.Warnings = append(r.Warnings, "profile interval: "+err.Error())
 		}
 		r.Intervals = iv
+	case IntervalBCa, IntervalPercentile:
+		if err := r.runBootstrap(t, o, fit, search); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil, fmt.Errorf("%w: %v", ErrCancelled, err)
+			}
+			return nil, err
+		}
+		r.Options.Seed = o.Seed
+		r.Options.NBoot = o.NBoot
 	}
 	if r.Intervals == nil {
 		r.Intervals = []Interval{}

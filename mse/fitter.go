@@ -15,29 +15,80 @@ type fitter struct {
 	chk loglinear.Checker
 	d   loglinear.Design
 	ws  loglinear.Workspace
+	glm loglinear.Options
 	yk  []float64
+
+	kept, empty, cells []Term
 
 	// Per count vector (set by use).
 	y       []float64
 	margins []float64
 	n       int
-	lgammaY float64 // Σ log y! over all cells
+	lgammaY float64   // Σ log y! over all cells
+	satLL   float64   // the saturated log-likelihood, an upper bound
+	support [4]uint64 // cells with y > 0 (K ≤ 8)
+
+	// cache of existence codes by (model, support), when enabled.
+	cache map[checkKey]int8
+}
+
+// checkKey identifies a model and a support pattern for the cache.
+type checkKey struct {
+	model   [2]uint64
+	support [4]uint64
 }
 
 func newFitter(k int) *fitter { return &fitter{k: k} }
+
+// enableCache turns on the existence-code cache (models are identified by
+// the ids the caller passes; K ≤ 8 only).
+func (f *fitter) enableCache() {
+	if f.k <= 8 {
+		f.cache = make(map[checkKey]int8)
+	}
+}
 
 // use sets the counts (by cell code) that the following fits see.
 func (f *fitter) use(y []float64, n int) {
 	f.y = y
 	f.n = n
-	f.margins = loglinear.Margins(f.k, y)
-	f.lgammaY = 0
-	for _, v := range y[1:] {
+	if len(f.margins) == len(y) {
+		copy(f.margins, y)
+		f.margins = marginsInPlace(f.k, f.margins)
+	} else {
+		f.margins = loglinear.Margins(f.k, y)
+	}
+	f.lgammaY, f.satLL = 0, 0
+	f.support = [4]uint64{}
+	for c, v := range y {
+		if c == 0 || v <= 0 {
+			continue
+		}
+		if c < 256 {
+			f.support[c>>6] |= 1 << uint(c&63)
+		}
+		lg := 0.0
 		if v > 1 {
-			lg, _ := math.Lgamma(v + 1)
-			f.lgammaY += lg
+			lg, _ = math.Lgamma(v + 1)
+		}
+		f.lgammaY += lg
+		f.satLL += v*math.Log(v) - v - lg
+	}
+}
+
+// marginsInPlace turns counts by cell into superset sums, in place.
+func marginsInPlace(k int, m []float64) []float64 {
+	m[0] = 0
+	n := len(m)
+	for i := 0; i < k; i++ {
+		bit := 1 << uint(i)
+		for s := 0; s < n; s++ {
+			if s&bit == 0 {
+				m[s] += m[s|bit]
+			}
 		}
 	}
+	return m
 }
 
 // lightFit is what a model search needs of a fit.
@@ -52,9 +103,30 @@ type lightFit struct {
 	nEmpty    int
 }
 
-// fitLight checks (unless skip) and fits m, without standard errors. It
-// allocates nothing once warmed up.
-func (f *fitter) fitLight(m Model, skipCheck bool, glm *loglinear.Options) lightFit {
+// checkMode says how fitLight runs the existence check.
+type checkMode int
+
+const (
+	checkAlways checkMode = iota // run the LP
+	checkCached                  // look up (id, support) in the cache first
+	checkSkip                    // do not check (apply the −∞ rule only)
+)
+
+// warmStart is a fit's coefficients and the terms they belong to.
+type warmStart struct {
+	coef []float64
+	kept []Term
+}
+
+// save returns the last fit's coefficients as a warm start.
+func (f *fitter) save() *warmStart {
+	return &warmStart{coef: slices.Clone(f.ws.Coef()), kept: slices.Clone(f.kept)}
+}
+
+// fitLight checks and fits m, without standard errors. id identifies the
+// model for checkCached; start, when it was saved for the same kept
+// terms, is a warm start. It allocates nothing once warmed up.
+func (f *fitter) fitLight(m Model, mode checkMode, id [2]uint64, start *warmStart) lightFit {
 	r := lightFit{code: -1}
 	if f.n == 0 {
 		r.reason = fmt.Errorf("%w: no cases observed", ErrNotEstimable)
@@ -65,41 +137,37 @@ func (f *fitter) fitLight(m Model, skipCheck bool, glm *loglinear.Options) light
 		r.reason = fmt.Errorf("%w: the saturated model %s has as many parameters as cells, and says nothing about the unobserved cell", ErrNotEstimable, m)
 		return r
 	}
-	var cells, kept []Term
-	if !skipCheck {
-		code, s, err := f.chk.Code(f.k, terms, f.y, f.margins)
+	if mode != checkSkip {
+		code, err := f.code(m, mode, id)
 		if err != nil {
 			r.reason = fmt.Errorf("%w: the existence check failed: %v", ErrNotEstimable, err)
 			return r
 		}
 		r.code = code
 		if code != 0 {
-			r.reason = checkError(&loglinear.Check{Code: code, LPObjective: s})
+			r.reason = checkError(&loglinear.Check{Code: code})
 			return r
 		}
-		kept, cells = f.chk.Kept()
-		r.nEmpty = len(terms) - len(kept)
-	} else {
-		var empty []Term
-		kept, empty, cells = loglinear.Reduce(f.k, terms, f.margins)
-		r.nEmpty = len(empty)
 	}
-	f.d.SetHierarchical(cells, kept)
+	f.kept, f.empty, f.cells = loglinear.ReduceInto(f.k, terms, f.margins, f.kept[:0], f.empty[:0], f.cells[:0])
+	r.nEmpty = len(f.empty)
+	f.d.SetHierarchical(f.cells, f.kept)
 	f.yk = f.yk[:0]
-	for _, c := range cells {
+	for _, c := range f.cells {
 		f.yk = append(f.yk, f.y[c])
 	}
 	f.ws.Bind(&f.d)
-	status, err := f.ws.Run(f.yk, glm)
-	if err != nil {
+	f.glm.Start = nil
+	if start != nil && slices.Equal(start.kept, f.kept) {
+		f.glm.Start = start.coef
+	}
+	if _, err := f.ws.Run(f.yk, &f.glm); err != nil {
 		r.reason = fmt.Errorf("%w: model %s: %v", ErrNotEstimable, m, err)
 		return r
 	}
-	_ = status
-	if c := f.ws.Cond(); c > loglinear.NearSingularCond {
-		r.reason = fmt.Errorf("%w: model %s: %v", ErrNotEstimable, m, &loglinear.SingularError{Cond: c})
-		return r
-	}
+	// No condition-number check here: like R's glm.fit, a search accepts
+	// any fit whose design has full rank (rank deficiency fails the
+	// Cholesky). The selected model's full fit reports its condition.
 	r.intercept = f.ws.Coef()[0]
 	if r.intercept > maxLogDark || !finite(r.intercept) {
 		r.reason = fmt.Errorf("%w: model %s: the fitted dark figure overflows (log %.4g)", ErrNotEstimable, m, r.intercept)
@@ -116,6 +184,45 @@ func (f *fitter) fitLight(m Model, skipCheck bool, glm *loglinear.Options) light
 	}
 	r.ok = true
 	return r
+}
+
+// code returns the existence/identifiability code of m on the current
+// counts, from the cache when mode is checkCached and it is enabled.
+func (f *fitter) code(m Model, mode checkMode, id [2]uint64) (int, error) {
+	if mode == checkCached && f.cache != nil {
+		key := checkKey{model: id, support: f.support}
+		if c, ok := f.cache[key]; ok {
+			return int(c), nil
+		}
+		code, _, err := f.chk.Code(f.k, m.terms, f.y, f.margins)
+		if err != nil {
+			return 0, err
+		}
+		f.cache[key] = int8(code)
+		return code, nil
+	}
+	code, _, err := f.chk.Code(f.k, m.terms, f.y, f.margins)
+	return code, err
+}
+
+// pairsID identifies a model by its set of pairs, for the check cache of
+// pairwise models (K ≤ 11); ok is false for models with higher terms.
+func pairsID(m Model) (id [2]uint64, ok bool) {
+	k := m.k
+	idx := 0
+	for i := 0; i < k; i++ {
+		for j := i + 1; j < k; j++ {
+			if m.Has(Term(1)<<uint(i) | Term(1)<<uint(j)) {
+				id[idx>>6] |= 1 << uint(idx&63)
+			}
+			idx++
+		}
+	}
+	if m.Order() > 2 || idx > 128 {
+		return id, false
+	}
+	id[1] |= 1 << 63 // namespace: pairwise models
+	return id, true
 }
 
 // fitFull fits m and returns everything about the fit (standard errors
@@ -181,4 +288,43 @@ func (f *fitter) fitFull(m Model, opts *FitOptions) (*ModelFit, error) {
 		return mf, fmt.Errorf("%w: model %s: non-finite result", ErrNotEstimable, m)
 	}
 	return mf, nil
+}
+
+// codeTerms returns the check code of the pairwise model with the given
+// terms (sorted, with intercept and main effects), cached by its pairs
+// when the cache is on.
+func (f *fitter) codeTerms(terms []Term) (int, error) {
+	if f.cache != nil && f.k <= 11 {
+		var id [2]uint64
+		idx := 0
+		pairwise := true
+		for _, t := range terms {
+			if t.Size() > 2 {
+				pairwise = false
+			}
+		}
+		if pairwise {
+			for i := 0; i < f.k; i++ {
+				for j := i + 1; j < f.k; j++ {
+					if _, in := slices.BinarySearch(terms, Term(1)<<uint(i)|Term(1)<<uint(j)); in {
+						id[idx>>6] |= 1 << uint(idx&63)
+					}
+					idx++
+				}
+			}
+			id[1] |= 1 << 63
+			key := checkKey{model: id, support: f.support}
+			if c, ok := f.cache[key]; ok {
+				return int(c), nil
+			}
+			code, _, err := f.chk.Code(f.k, terms, f.y, f.margins)
+			if err != nil {
+				return 0, err
+			}
+			f.cache[key] = int8(code)
+			return code, nil
+		}
+	}
+	code, _, err := f.chk.Code(f.k, terms, f.y, f.margins)
+	return code, err
 }

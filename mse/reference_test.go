@@ -198,8 +198,9 @@ func TestReferenceEstimatePopulation0(t *testing.T) {
 				entry := obj(e)
 				label := fmt.Sprint(entry["label"])
 				args := obj(entry["args"])
-				opts := &Options{Method: MethodStepwise, TopModels: 1}
+				opts := &Options{Method: MethodStepwise, TopModels: 1, Interval: IntervalConditional, Quantiles: []float64{0.025, 0.975}}
 				if q, ok := args["quantiles"]; ok {
+					opts.Quantiles = nil
 					for _, v := range arr(q) {
 						opts.Quantiles = append(opts.Quantiles, num(v))
 					}

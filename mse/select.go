@@ -107,7 +107,7 @@ func (f *fitter) stepwise(pthresh float64, trace bool) (*StepwiseResult, Model, 
 	var cells []Term
 	var mu []float64
 	refit := func() error {
-		lf := f.fitLight(cur, true, nil)
+		lf := f.fitLight(cur, checkSkip, [2]uint64{}, nil)
 		if !lf.ok {
 			return lf.reason
 		}
@@ -140,7 +140,7 @@ func (f *fitter) stepwise(pthresh float64, trace bool) (*StepwiseResult, Model, 
 			cand = append(cand[:0], terms...)
 			pos, _ := slices.BinarySearch(cand, pr)
 			cand = slices.Insert(cand, pos, pr)
-			code, _, err := f.chk.Code(k, cand, f.y, f.margins)
+			code, err := f.codeTerms(cand)
 			if err != nil {
 				code = loglinear.CodeNoMLENotIdenti
 			}
@@ -213,6 +213,8 @@ type Ranked struct {
 	Estimate float64
 	// EmptyMargins is the number of the model's terms held at −∞.
 	EmptyMargins int
+
+	start *warmStart // full-data coefficients, a warm start for the bootstrap
 }
 
 // SearchResult is the outcome of SelectByCriterion.
@@ -252,10 +254,16 @@ func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, e
 	res := &SearchResult{Criterion: crit, MaxOrder: maxOrder, Candidates: len(models)}
 	n := t.N()
 	fits := make([]lightFit, len(models))
+	starts := make([]*warmStart, len(models))
 	parallelFor(len(models), func() func(i int) {
 		f := newFitter(k)
 		f.use(y, n)
-		return func(i int) { fits[i] = f.fitLight(models[i], false, nil) }
+		return func(i int) {
+			fits[i] = f.fitLight(models[i], checkAlways, [2]uint64{}, nil)
+			if fits[i].ok {
+				starts[i] = f.save()
+			}
+		}
 	})
 	for i, lf := range fits {
 		if !lf.ok {
@@ -267,7 +275,7 @@ func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, e
 			s = lf.aic
 		}
 		res.Ranked = append(res.Ranked, Ranked{Model: models[i], Score: s, BIC: lf.bic, AIC: lf.aic,
-			LogLik: lf.logLik, Estimate: lf.estimate, EmptyMargins: lf.nEmpty})
+			LogLik: lf.logLik, Estimate: lf.estimate, EmptyMargins: lf.nEmpty, start: starts[i]})
 	}
 	slices.SortStableFunc(res.Ranked, func(a, b Ranked) int { return cmpFloat(a.Score, b.Score) })
 	if len(res.Ranked) == 0 {

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/morketall/morketall/internal/atomicfile"
+	"github.com/morketall/morketall/internal/extract"
+	"github.com/morketall/morketall/pseudonym"
+)
+
+func init() {
+	register(&command{name: "pseudonymise", summary: "turn an agency extract into a pseudonymised list file", run: runPseudonymise})
+	register(&command{name: "pseudonymize", summary: "same as pseudonymise", run: runPseudonymise})
+}
+
+// maxWarnings is how many field problems are listed on stderr; the rest
+// are counted in the quality summary.
+const maxWarnings = 10
+
+func runPseudonymise(e *env, args []string) int {
+	fs := newFlags(e, "pseudonymise", "pseudonymise --key FILE --list NAME [flags] EXTRACT -o OUT\n\n"+
+		"Reads EXTRACT (.csv or .xlsx), replaces identifying fields by keyed match-key tokens and\n"+
+		"writes the pseudonymised list file OUT. A quality summary (counts only) goes to stderr.")
+	keyPath := fs.String("key", "", "project key file (required)")
+	list := fs.String("list", "", "name of the list, e.g. POLICE (required; letters, digits, _ . : + -)")
+	out := fs.String("o", "", "output file (required)")
+	schemaPath := fs.String("schema", "", "schema file (JSON); default: the built-in schema (see --print-schema)")
+	delim := fs.String("delimiter", "", "CSV delimiter, , or ; (default: detected from the header)")
+	enc := fs.String("encoding", "", "CSV encoding: utf-8 (default), windows-1252 or iso-8859-1")
+	sheet := fs.String("sheet", "", "XLSX worksheet (default: the first)")
+	reportPath := fs.String("report", "", "also write the quality report as JSON to this file")
+	strict := fs.Bool("strict", false, "stop at the first invalid date of birth or identity number instead of counting it as missing")
+	force := fs.Bool("force", false, "replace existing output files")
+	printSchema := fs.Bool("print-schema", false, "print the built-in schema and exit")
+	pos, code := parseFlags(e, fs, args)
+	if code >= 0 {
+		return code
+	}
+	if *printSchema {
+		e.stdout.Write(pseudonym.DefaultSchemaJSON())
+		return exitOK
+	}
+	var missing []string
+	if *keyPath == "" {
+		missing = append(missing, "--key")
+	}
+	if *list == "" {
+		missing = append(missing, "--list")
+	}
+	if *out == "" {
+		missing = append(missing, "-o")
+	}
+	if len(missing) > 0 || len(pos) != 1 {
+		if len(missing) > 0 {
+			e.errorf("missing %s", strings.Join(missing, ", "))
+		} else {
+			e.errorf("pseudonymise takes exactly one extract file")
+		}
+		fs.Usage()
+		return exitUsage
+	}
+	in := pos[0]
+	opts := &extract.Options{Encoding: *enc, Sheet: *sheet}
+	switch *delim {
+	case "":
+	case ",", ";":
+		opts.Delimiter = rune((*delim)[0])
+	case "semicolon":
+		opts.Delimiter = ';'
+	case "comma":
+		opts.Delimiter = ','
+	default:
+		e.errorf("--delimiter must be , or ;")
+		return exitUsage
+	}
+	switch strings.ToLower(*enc) {
+	case "", "utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin1", "latin-1":
+	default:
+		e.errorf("--encoding must be utf-8, windows-1252 or iso-8859-1")
+		return exitUsage
+	}
+	if err := checkListName(*list); err != nil {
+		e.errorf("--list: %v", err)
+		return exitUsage
+	}
+	for _, p := range []string{*out, *reportPath} {
+		if p != "" && samePath(p, in) {
+			e.errorf("output %q would replace the extract", p)
+			return exitUsage
+		}
+	}
+	if *reportPath != "" && samePath(*reportPath, *out) {
+		e.errorf("--report and -o name the same file")
+		return exitUsage
+	}
+	if !*force {
+		for _, p := range []string{*out, *reportPath} {
+			if p == "" {
+				continue
+			}
+			if _, err := os.Lstat(p); err == nil {
+				e.errorf("%q exists", p)
+				e.hintf("use --force to replace it")
+				return exitFailure
+			}
+		}
+	}
+
+	key, code := loadKey(e, *keyPath)
+	if key == nil {
+		return code
+	}
+	schema := pseudonym.DefaultSchema()
+	if *schemaPath != "" {
+		data, err := os.ReadFile(*schemaPath)
+		if err != nil {
+			e.errorf("schema file %q cannot be read", *schemaPath)
+			return exitUsage
+		}
+		schema, err = pseudonym.ParseSchema(data)
+		if err != nil {
+			e.errorf("schema file %q: %s", *schemaPath, strings.TrimPrefix(err.Error(), "pseudonym: "))
+			return exitUsage
+		}
+	}
+
+	src, err := extract.Open(in, opts)
+	if err != nil {
+		return extractError(e, in, err)
+	}
+	defer src.Close()
+	warned := 0
+	popts := &pseudonym.Options{Strict: *strict, Warn: func(fe *pseudonym.FieldError) {
+		if warned < maxWarnings {
+			e.warnf("%s (treated as missing)", describe(in, src.Unit(), fe))
+		}
+		warned++
+	}}
+	p, err := pseudonym.New(key, schema, popts)
+	if err != nil {
+		e.errorf("%v", err)
+		return exitFailure
+	}
+	lst, err := p.Pseudonymise(*list, src)
+	if err != nil {
+		var fe *pseudonym.FieldError
+		if errors.As(err, &fe) {
+			e.errorf("%s", describe(in, src.Unit(), fe))
+			hintFor(e, err)
+			return exitUsage
+		}
+		return extractError(e, in, err)
+	}
+	if warned > maxWarnings {
+		e.warnf("%d more invalid values not listed (see the counts below)", warned-maxWarnings)
+	}
+	if lst.Len() == 0 {
+		e.errorf("%q: no record has any match key; nothing written", in)
+		lst.Report().WriteText(e.stderr)
+		return exitUsage
+	}
+
+	// Pseudonymised data is still personal data (GDPR recital 26): the
+	// list file is readable by its owner only.
+	if err := atomicfile.Write(*out, &atomicfile.Options{Perm: 0o600, Force: *force}, lst.Write); err != nil {
+		e.errorf("writing %q: %v", *out, err)
+		return exitFailure
+	}
+	if *reportPath != "" {
+		b, err := json.MarshalIndent(lst.Report(), "", "  ")
+		if err == nil {
+			err = atomicfile.WriteFile(*reportPath, append(b, '\n'), &atomicfile.Options{Force: *force})
+		}
+		if err != nil {
+			// Do not leave half of the result behind.
+			os.Remove(*out)
+			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
+			return exitFailure
+		}
+	}
+	rep := lst.Report()
+	rep.WriteText(e.stderr)
+	fmt.Fprintf(e.stdout, "%s: list %s, %d records (%d rejected), key %s, schema %s\n",
+		*out, rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, rep.KeyFingerprint, rep.SchemaHash)
+	return exitOK
+}
+
+func checkListName(s string) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.:+-", c) >= 0) {
+			return errors.New("use only letters, digits and _ . : + -")
+		}
+	}
+	return nil
+}
+
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// describe formats a field problem as `"file": line N, column "c": what`.
+func describe(file, unit string, fe *pseudonym.FieldError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q", file)
+	if fe.Line > 0 {
+		fmt.Fprintf(&b, ": %s %d", unit, fe.Line)
+		if fe.Column != "" {
+			fmt.Fprintf(&b, ",")
+		}
+	}
+	if fe.Column != "" {
+		if fe.Line == 0 {
+			b.WriteString(":")
+		}
+		fmt.Fprintf(&b, " column %q", fe.Column)
+	}
+	fmt.Fprintf(&b, ": %v", fe.Err)
+	return b.String()
+}
+
+// extractError reports an error from reading the extract: bad input, exit 2.
+func extractError(e *env, file string, err error) int {
+	var xe *extract.Error
+	switch {
+	case errors.As(err, &xe):
+		e.errorf("%v", xe)
+	case errors.Is(err, os.ErrNotExist):
+		e.errorf("%q does not exist", file)
+	case errors.Is(err, extract.ErrOptions):
+		e.errorf("%v", err)
+	default:
+		// Do not print err: an unknown error might carry file content.
+		e.errorf("%q cannot be read", file)
+	}
+	hintFor(e, err)
+	return exitUsage
+}
+
+func hintFor(e *env, err error) {
+	switch {
+	case errors.Is(err, extract.ErrEncoding):
+		e.hintf("declare the file's encoding: --encoding windows-1252 (what Norwegian Excel writes) or --encoding iso-8859-1")
+	case errors.Is(err, extract.ErrBOM):
+		e.hintf("the file is UTF-8: drop --encoding")
+	case errors.Is(err, extract.ErrRagged), errors.Is(err, pseudonym.ErrRowLength):
+		e.hintf("every line must have as many fields as the header; a value containing the delimiter must be quoted")
+	case errors.Is(err, extract.ErrQuote):
+		e.hintf("a quoted field must end with a quote, and a quote inside it must be doubled")
+	case errors.Is(err, extract.ErrFormat):
+		e.hintf("a workbook must be saved as .xlsx (not .xls or .ods), or exported as CSV")
+	case errors.Is(err, extract.ErrDelimiter):
+		e.hintf("say which delimiter the file uses: --delimiter ';' or --delimiter ','")
+	case errors.Is(err, pseudonym.ErrNotDate):
+		e.hintf("dates of birth may be dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, mm.yyyy, yyyy or an Excel serial; without --strict an invalid date is counted and treated as missing")
+	case errors.Is(err, pseudonym.ErrIDFormat), errors.Is(err, pseudonym.ErrIDChecksum), errors.Is(err, pseudonym.ErrIDDate):
+		e.hintf("without --strict an invalid identity number is counted and treated as missing")
+	case errors.Is(err, pseudonym.ErrNoIdentifiers), errors.Is(err, pseudonym.ErrMissingColumn):
+		e.hintf("map the extract's columns in a schema file (\"columns\": {\"given_name\": \"Fornavn\", ...}); start from --print-schema")
+	}
+}

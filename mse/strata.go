@@ -1,0 +1,170 @@
+package mse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// EstimateStrata estimates each stratum of a stratified table separately
+// and the total as the sum of the stratum estimates. With a bootstrap
+// interval (bca or percentile), the total's interval comes from summing
+// the replicate estimates of the strata replicate by replicate (each
+// stratum resampled with its own total fixed), and its BCa acceleration
+// from the delete-one-individual jackknife over all strata.
+//
+// A stratum with fewer than two informative lists, or whose estimate is
+// not estimable, is reported as such in Result.Strata; the total is then
+// not estimable either, with a reason naming the strata (their observed
+// counts are still in Observed). Other intervals (conditional, profile)
+// are given per stratum only.
+func EstimateStrata(t *Table, opts *Options) (*Result, error) {
+	if len(t.Strata) == 0 {
+		return Estimate(t, opts)
+	}
+	o, err := opts.withDefaults(t.K())
+	if err != nil {
+		return nil, err
+	}
+	total := &Result{
+		Lists: slices.Clone(t.Lists), Observed: t.N(), Method: "stratified",
+		Options: OptionsInfo{Method: string(o.Method), Model: o.Model, MaxOrder: o.MaxOrder, Rcapture: o.Rcapture,
+			Interval: string(o.Interval), Quantiles: o.Quantiles},
+		TopModels: []TopModel{}, Intervals: []Interval{},
+	}
+	requested := MethodAuto
+	if opts != nil && opts.Method != "" {
+		requested = opts.Method
+	}
+	total.Options.Method = string(requested)
+	var bad []string
+	var results []*Result
+	for i, sv := range t.StratumValues() {
+		label := stratumLabel(t.Strata, sv)
+		sub := t.Stratum(sv)
+		sr := &StratumResult{Stratum: map[string]string{}}
+		for j, name := range t.Strata {
+			sr.Stratum[name] = sv[j]
+		}
+		tidy, warns, err := sub.Tidy()
+		for _, w := range warns {
+			total.Warnings = append(total.Warnings, label+": "+w.Msg)
+		}
+		var res *Result
+		if err != nil {
+			res = (&Result{Lists: slices.Clone(sub.Lists), Observed: sub.N()}).notEstimable(
+				fmt.Errorf("%w: too small: fewer than two lists with informative data in this stratum", ErrNotEstimable))
+		} else {
+			so := o
+			seed := *o.Seed + uint64(i+1)*0x9E3779B97F4A7C15 // a distinct stream per stratum
+			so.Seed = &seed
+			so.Method = requested // resolved per stratum: tidying may drop lists
+			res, err = Estimate(tidy, &so)
+			if err != nil {
+				if errors.Is(err, ErrCancelled) || errors.Is(err, ErrTooManyLists) {
+					return nil, err
+				}
+				res = (&Result{Lists: slices.Clone(tidy.Lists), Observed: tidy.N()}).notEstimable(err)
+			}
+		}
+		sr.Result = res
+		total.Strata = append(total.Strata, *sr)
+		results = append(results, res)
+		if !res.Estimated() {
+			bad = append(bad, label)
+		}
+	}
+	if len(bad) > 0 {
+		return total.notEstimable(fmt.Errorf("%w: stratum %s not estimable; merge small strata or estimate the collapsed table", ErrNotEstimable, strings.Join(bad, ", "))), nil
+	}
+	var est, obs float64
+	for _, r := range results {
+		est += *r.Estimate
+		obs += float64(r.Observed)
+	}
+	dark := est - obs
+	total.Estimate, total.DarkFigure = &est, &dark
+	total.Status = "ok"
+	if o.Interval == IntervalBCa || o.Interval == IntervalPercentile {
+		total.sumBootstrap(results, o, est)
+		total.Options.Seed, total.Options.NBoot = o.Seed, o.NBoot
+	} else if o.Interval != IntervalNone {
+		total.Warnings = append(total.Warnings, "the total has an interval only with a bootstrap (bca or percentile); see the strata for theirs")
+	}
+	return total, nil
+}
+
+func stratumLabel(names, values []string) string {
+	parts := make([]string, len(names))
+	for i := range names {
+		parts[i] = names[i] + "=" + values[i]
+	}
+	return strings.Join(parts, ",")
+}
+
+// sumBootstrap builds the total's bootstrap from the strata's.
+func (r *Result) sumBootstrap(results []*Result, o Options, popest float64) {
+	nboot := o.NBoot
+	reps := make([]float64, nboot)
+	var counts []int
+	var jack []float64
+	for _, sr := range results {
+		b := sr.boot
+		if b == nil {
+			r.Warnings = append(r.Warnings, "a stratum has no bootstrap: no interval for the total")
+			return
+		}
+		for i := range reps {
+			reps[i] += b.reps[i] // NaN propagates
+		}
+		// Deleting one individual of this stratum changes the total by
+		// the stratum's jackknife change.
+		for j, v := range b.jack {
+			counts = append(counts, b.counts[j])
+			jack = append(jack, popest-b.popest+v)
+		}
+	}
+	info := &BootstrapInfo{Seed: *o.Seed, NBoot: nboot, Scheme: "rows, by stratum", Replicates: []float64{}, ModelFrequency: []ModelCount{}}
+	var ok []float64
+	for _, v := range reps {
+		if math.IsNaN(v) {
+			info.NotEstimable++
+			continue
+		}
+		ok = append(ok, v)
+	}
+	info.Replicates = ok
+	r.Bootstrap = info
+	if info.NotEstimable > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d summed bootstrap replicates had a stratum that was not estimable and are left out", info.NotEstimable, nboot))
+	}
+	if len(ok) < 10 {
+		r.Warnings = append(r.Warnings, "too few estimable bootstrap replicates for an interval of the total")
+		return
+	}
+	qs := sortedUnique(o.Quantiles)
+	method := string(o.Interval)
+	var limits []float64
+	if o.Interval == IntervalPercentile {
+		limits = percentileLimits(ok, qs)
+	} else {
+		ahat, good := acceleration(counts, jack)
+		var err error
+		if good {
+			var z0 float64
+			limits, z0, err = bcaLimits(ok, popest, ahat, qs)
+			info.Acceleration, info.BiasCorrection = ahat, z0
+		}
+		if !good || err != nil {
+			r.Warnings = append(r.Warnings, "BCa for the total is undefined; the interval is the percentile interval")
+			limits, method = percentileLimits(ok, qs), string(IntervalPercentile)
+		}
+	}
+	r.Intervals = make([]Interval, len(qs))
+	for i, q := range qs {
+		v := limits[i]
+		r.Intervals[i] = Interval{Method: method, Quantile: q, Value: &v}
+	}
+}
