@@ -42,18 +42,6 @@ out.
 A manifest (REPORT.html.manifest.json) records the inputs' SHA-256 and the
 options.`
 
-// estimateFile is the estimate JSON with the parts that the report shows
-// when present (the bootstrap and the strata, DESIGN.md).
-type estimateFile struct {
-	mse.Result
-	Bootstrap *mse.BootstrapInfo  `json:"bootstrap,omitempty"`
-	Strata    []mse.StratumResult `json:"strata,omitempty"`
-}
-
-// reportQuantiles are the limits of the 95% and 80% intervals that the
-// headline shows.
-var reportQuantiles = []float64{0.025, 0.1, 0.9, 0.975}
-
 func runReport(e *env, args []string) int {
 	fs := newFlags(e, "report", reportSynopsis)
 	out := fs.String("o", "", "output HTML file (required)")
@@ -62,6 +50,8 @@ func runReport(e *env, args []string) int {
 	tablePath := fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot and model intervals)")
 	strata := fs.String("strata", "", "stratum columns of the overlap table, comma-separated")
 	title := fs.String("title", "", "title of the report")
+	nboot := fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates when INPUT is a table")
+	seed := fs.Uint64("seed", mse.DefaultSeed, "bootstrap seed when INPUT is a table")
 	force := fs.Bool("force", false, "replace existing output files")
 	pos, code := parseFlags(e, fs, args)
 	if code >= 0 {
@@ -108,13 +98,12 @@ func runReport(e *env, args []string) int {
 		return fileError(e, input, err)
 	}
 	if isJSON(raw) {
-		var ef estimateFile
-		if err := json.Unmarshal(raw, &ef); err != nil || len(ef.Lists) < 2 || ef.Status == "" {
+		var res mse.Result
+		if err := json.Unmarshal(raw, &res); err != nil || len(res.Lists) < 2 || res.Status == "" {
 			e.errorf("%q: not an estimate JSON (morketall estimate --json)", input)
 			return exitUsage
 		}
-		res := ef.Result
-		in.Result, in.Bootstrap, in.Strata = &res, ef.Bootstrap, ef.Strata
+		in.Result = &res
 		if err := addSource(m, &in, "estimate", input); err != nil {
 			e.errorf("%q: %v", input, err)
 			return exitFailure
@@ -128,6 +117,14 @@ func runReport(e *env, args []string) int {
 			if err := addSource(m, &in, "table", *tablePath); err != nil {
 				e.errorf("%q: %v", *tablePath, err)
 				return exitFailure
+			}
+			if len(t.Strata) > 0 && len(res.Strata) == 0 {
+				// Estimate the strata as the estimate was made.
+				o := optionsOf(&res)
+				o.Context = e.ctx
+				if code := reportStrata(e, m, &in, t, o); code >= 0 {
+					return code
+				}
 			}
 		}
 	} else {
@@ -143,10 +140,11 @@ func runReport(e *env, args []string) int {
 			e.errorf("%q: %v", input, err)
 			return exitFailure
 		}
+		opts := &mse.Options{NBoot: *nboot, Seed: seed, Context: e.ctx}
 		var res *mse.Result
 		err := m.Time("estimate", func() error {
 			var err error
-			res, err = mse.Estimate(t.Collapse(), &mse.Options{Quantiles: reportQuantiles})
+			res, err = mse.Estimate(t.Collapse(), opts)
 			return err
 		})
 		if err != nil {
@@ -158,6 +156,14 @@ func runReport(e *env, args []string) int {
 		m.SetOption("method", res.Options.Method)
 		m.SetOption("interval", res.Options.Interval)
 		m.SetOption("quantiles", res.Options.Quantiles)
+		m.SetOption("nboot", *nboot)
+		m.SetSeed("bootstrap", *seed)
+		if len(t.Strata) > 0 {
+			m.SetOption("strata", t.Strata)
+			if code := reportStrata(e, m, &in, t, opts); code >= 0 {
+				return code
+			}
+		}
 	}
 	if *linkPath != "" {
 		f, err := os.Open(*linkPath)
@@ -180,6 +186,7 @@ func runReport(e *env, args []string) int {
 	if s := in.Result.Options.Seed; s != nil {
 		m.SetSeed("bootstrap", *s)
 	}
+	m.SetOption("title", *title)
 	in.Generated = time.Now()
 
 	var buf bytes.Buffer
@@ -213,6 +220,34 @@ func runReport(e *env, args []string) int {
 		return exitNotEstimable
 	}
 	return exitOK
+}
+
+// reportStrata estimates each stratum of a stratified table for the
+// report's strata section.
+func reportStrata(e *env, m *manifest.Manifest, in *report.Input, t *mse.Table, o *mse.Options) int {
+	var sr *mse.Result
+	err := m.Time("estimate strata", func() error {
+		var err error
+		sr, err = mse.EstimateStrata(t, o)
+		return err
+	})
+	if err != nil {
+		e.errorf("estimating the strata: %s", trimPkg(err))
+		return exitFailure
+	}
+	in.Strata = sr.Strata
+	for _, w := range sr.Warnings {
+		e.warnf("%s", w)
+	}
+	return -1
+}
+
+// optionsOf returns the options that reproduce a result's method.
+func optionsOf(r *mse.Result) *mse.Options {
+	o := r.Options
+	return &mse.Options{Method: mse.Method(o.Method), Model: o.Model, PThresh: o.PThresh,
+		MaxOrder: o.MaxOrder, Rcapture: o.Rcapture, Interval: mse.IntervalMethod(o.Interval), Quantiles: o.Quantiles,
+		NBoot: o.NBoot, Seed: o.Seed}
 }
 
 // writeManifest records the output and writes OUT.manifest.json.

@@ -98,7 +98,6 @@ type builder struct {
 	pub bool
 	r   *mse.Result
 	t   *mse.Table // collapsed table, or nil
-	st  *mse.Table // stratified table, or nil
 	v   *view
 	fit map[string]*mse.ModelFit
 }
@@ -107,9 +106,6 @@ func build(in *Input, o Options) (*view, error) {
 	b := &builder{in: in, pub: o.Publish, r: in.Result, fit: map[string]*mse.ModelFit{}}
 	if in.Table != nil {
 		b.t = in.Table.Collapse()
-		if len(in.Table.Strata) > 0 {
-			b.st = in.Table
-		}
 		if !slices.Equal(b.t.Lists, b.r.Lists) || b.t.N() != b.r.Observed {
 			return nil, fmt.Errorf("%w: lists or observed count differ", ErrMismatch)
 		}
@@ -282,6 +278,8 @@ func (b *builder) methodText() string {
 		return fmt.Sprintf("the independence model for the %d lists, which assumes that being on one list says nothing about being on another", k)
 	case r.Method == "fixed":
 		return fmt.Sprintf("a log-linear model for the %d lists fixed in advance by the analyst", k)
+	case r.Method == "stratified":
+		return fmt.Sprintf("separate log-linear models for each stratum (see the strata section), for the %d lists, whose estimates are added up", k)
 	case strings.HasPrefix(r.Method, "rcapture"):
 		return fmt.Sprintf("the closed-population model %s of the R package Rcapture, for %d lists", strings.TrimPrefix(strings.TrimPrefix(r.Method, "rcapture"), ":"), k)
 	}
@@ -389,7 +387,7 @@ func (b *builder) lists() error {
 	}
 	b.v.ListsTable = t
 	if len(vals) > 0 {
-		p, err := barPlot("People on each list", "", "people", names, vals, labels)
+		p, err := hbarPlot("People on each list", "people", names, vals, labels)
 		if err != nil {
 			return err
 		}
@@ -531,7 +529,7 @@ func (b *builder) models() error {
 		rows = append(rows, fr)
 	}
 	b.v.ModelsTable = t
-	p, err := forestPlot("Estimates of the best models", "estimated total (people)", rows, float64(r.Observed), "people observed")
+	p, err := forestPlot("Estimates of the best models", "estimated total (people)", rows, float64(r.Observed))
 	if err != nil {
 		return err
 	}
@@ -545,7 +543,7 @@ func (b *builder) models() error {
 }
 
 func (b *builder) bootstrap() error {
-	bs := b.in.Bootstrap
+	bs := b.r.Bootstrap
 	if bs == nil || len(bs.Replicates) == 0 {
 		b.v.BootNote = "This estimate has no bootstrap. The bootstrap repeats the whole analysis, model choice included, on many resampled tables; its interval is the honest one. Run the estimate with --interval bca to include it."
 		return nil
@@ -606,18 +604,8 @@ func stratumLabel(s map[string]string, names []string) string {
 
 func (b *builder) strata() error {
 	strata := b.in.Strata
-	if len(strata) == 0 && b.st != nil {
-		for _, vals := range b.st.StratumValues() {
-			res, err := mse.Estimate(b.st.Stratum(vals), b.estOptions())
-			if err != nil {
-				return fmt.Errorf("report: estimating a stratum: %w", err)
-			}
-			m := map[string]string{}
-			for i, n := range b.st.Strata {
-				m[n] = vals[i]
-			}
-			strata = append(strata, mse.StratumResult{Stratum: m, Result: res})
-		}
+	if len(strata) == 0 {
+		strata = b.r.Strata
 	}
 	if len(strata) == 0 {
 		b.v.StrataNote = "This estimate is not broken down by stratum. Link with --strata (for example sex or region) and estimate with --strata to see estimates for groups of victims."
@@ -653,7 +641,12 @@ func (b *builder) strata() error {
 			}
 			model := ""
 			if res.Model != nil {
-				model = res.Model.Notation
+				// With list names: a stratum's table may have lost lists, so
+				// its list numbers differ from the list table's.
+				model = res.Model.Named
+				if model == "" {
+					model = res.Model.Notation
+				}
 			}
 			row = append(row, b.estCell(*res.Estimate), ci, text(model))
 			if b.pub {
@@ -666,7 +659,7 @@ func (b *builder) strata() error {
 	t.Foot = [][]cell{{text("all strata"), obsTotal, text(""), text(""), text("")}}
 	b.v.StrataTable = t
 	if len(rows) > 0 {
-		p, err := forestPlot("Estimates by stratum", "estimated total (people)", rows, 0, "")
+		p, err := forestPlot("Estimates by stratum", "estimated total (people)", rows, 0)
 		if err != nil {
 			return err
 		}
@@ -745,7 +738,7 @@ func (b *builder) linkage() error {
 	}
 	b.v.LinkRules = rt2
 	if len(rows) > 0 {
-		p, err := forestPlot("The estimate under each linkage rule", "estimated total (people)", rows, 0, "")
+		p, err := forestPlot("The estimate under each linkage rule", "estimated total (people)", rows, 0)
 		if err != nil {
 			return err
 		}

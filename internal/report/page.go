@@ -47,7 +47,10 @@ tfoot td { font-weight: bold; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: .93em; }
 dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; overflow-wrap: anywhere; }
-svg.plot { display:block; width: 100%; max-width: 100%; height: auto; margin: 8px 0; }
+svg.plot { display:block; max-width: 100%; height: auto; margin: 8px 0; }
+.pair { display:flex; flex-wrap: wrap; gap: 8px 28px; align-items: flex-start; }
+.pair > table { flex: 0 0 auto; }
+.pair > svg.plot { flex: 0 1 auto; }
 details { margin: 8px 0; }
 summary { cursor: pointer; color: var(--main); }
 .scroll { overflow-x: auto; }
@@ -94,8 +97,8 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <section id="lists">
 <h2>The lists</h2>
 <p>Each agency contributed one list of the people it assisted or recorded. A person who met several agencies is on several lists; the agencies' own counts can therefore not be added up.</p>
-{{with .ListsTable}}{{template "table" .}}{{end}}
-{{.ListsPlot}}
+<div class="pair">{{with .ListsTable}}{{template "table" .}}{{end}}
+{{.ListsPlot}}</div>
 {{with .ListsNote}}<p class="note">{{.}}</p>{{end}}
 </section>
 
@@ -106,8 +109,8 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p>Each bar is the number of people seen by exactly the combination of lists marked by the dots below it.</p>
 {{.UpSet}}
 {{with .UpSetHidden}}<p class="note">{{.}}</p>{{end}}{{end}}
-{{with .DegreeTable}}{{template "table" .}}{{end}}
-{{.DegreePlot}}
+<div class="pair">{{with .DegreeTable}}{{template "table" .}}{{end}}
+{{.DegreePlot}}</div>
 {{with .OverlapTable}}<details><summary>Overlap table (internal only)</summary><div class="scroll">{{template "table" .}}</div></details>{{end}}
 {{with .OverlapNote}}<p class="note">{{.}}</p>{{end}}
 </section>
@@ -116,6 +119,7 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <h2>Models</h2>
 <p>A log-linear model describes how the lists depend on each other (for example, a shelter that takes people referred by another agency). Several models may fit the overlaps about equally well; if they give different totals, the choice of model matters and the interval from the bootstrap, which repeats the choice, is the one to trust.</p>
 {{.ModelsPlot}}
+<p class="note">Dots are the estimates of the best models (the chosen one in orange) with their 95% intervals conditional on each model; the dashed line is the number of people observed, below which no estimate can fall.</p>
 {{with .ModelsTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{with .ModelsNote}}<p class="note">{{.}}</p>{{end}}
 </section>
@@ -124,7 +128,7 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <h2>Bootstrap</h2>
 {{if .Boot}}<p>The bootstrap redraws the overlap table many times from the observed one, chooses the model again each time and estimates again. The spread of these estimates shows how uncertain the result is, including the choice of model.</p>
 {{.BootPlot}}
-<p class="note">{{.BootText}}</p>
+<p class="note">The orange line is the estimate and the dashed lines are the limits of the 95% bootstrap interval. {{.BootText}}</p>
 {{with .BootTable}}{{template "table" .}}{{end}}
 {{else}}<p class="note">{{.BootNote}}</p>{{end}}
 </section>

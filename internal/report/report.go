@@ -24,8 +24,9 @@
 //
 // Render is a pure function of its Input apart from writing to w. It
 // re-fits the listed top models to draw their intervals when the table
-// is given, and estimates the table of each linkage rule for the
-// sensitivity section; it never reads or writes a file.
+// is given, and estimates the table of each linkage rule (with
+// conditional intervals, so it stays fast) for the sensitivity section;
+// it never reads or writes a file.
 package report
 
 import (
@@ -42,11 +43,8 @@ import (
 type Input struct {
 	// Result is the estimate (the estimate JSON of DESIGN.md). Required.
 	Result *mse.Result
-	// Bootstrap is the bootstrap behind the result's intervals, when one
-	// was run. Optional.
-	Bootstrap *mse.BootstrapInfo
-	// Strata are estimates by stratum. Optional. When empty and Table is
-	// stratified, Render estimates each stratum itself.
+	// Strata are estimates by stratum, for a Result that is not itself
+	// stratified. Optional; default Result.Strata.
 	Strata []mse.StratumResult
 	// Table is the overlap table the estimate was made from, with the same
 	// lists. Optional: it gives the overlap plot, the overlap table of the

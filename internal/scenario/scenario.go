@@ -705,3 +705,35 @@ func typo(g *gen, s string) string {
 	}
 	return string(r[:i]) + string(r[i]) + string(r[i:])
 }
+
+// TrueTableBySex is TrueTable with a stratum column "sex" (F, M).
+func (w *World) TrueTableBySex() *mse.Table {
+	t := &mse.Table{Strata: []string{"sex"}}
+	for _, a := range Agencies {
+		t.Lists = append(t.Lists, a.List)
+	}
+	for _, sex := range []string{"F", "M"} {
+		counts := map[mse.Pattern]int{}
+		for _, p := range w.People {
+			if p.Sex != sex {
+				continue
+			}
+			var pat mse.Pattern
+			for _, l := range p.Lists {
+				pat |= 1 << uint(l)
+			}
+			if pat != 0 {
+				counts[pat]++
+			}
+		}
+		pats := make([]mse.Pattern, 0, len(counts))
+		for p := range counts {
+			pats = append(pats, p)
+		}
+		slices.Sort(pats)
+		for _, p := range pats {
+			t.Rows = append(t.Rows, mse.Row{Pattern: p, Stratum: []string{sex}, Count: counts[p]})
+		}
+	}
+	return t
+}

@@ -169,3 +169,14 @@ func TestStripMarks(t *testing.T) {
 		}
 	}
 }
+
+func TestTrueTableBySex(t *testing.T) {
+	w := Generate(nil)
+	bySex, plain := w.TrueTableBySex(), w.TrueTable()
+	if !cmp.Equal(bySex.Collapse().Cells(), plain.Cells()) {
+		t.Error("the table by sex does not collapse to the true table")
+	}
+	if got := len(bySex.StratumValues()); got != 2 {
+		t.Errorf("%d strata, want 2", got)
+	}
+}
