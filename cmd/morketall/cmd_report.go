@@ -93,6 +93,21 @@ func runReport(e *env, args []string) int {
 		strataCols = splitList(*strata)
 	}
 
+	// The linkage report first: it is quick to check, the estimate is not.
+	if *linkPath != "" {
+		f, err := os.Open(*linkPath)
+		if err != nil {
+			return fileError(e, *linkPath, err)
+		}
+		lr, err := report.ReadLinkageReport(f)
+		f.Close()
+		if err != nil {
+			e.errorf("%q: %s", *linkPath, strings.TrimPrefix(err.Error(), "report: "))
+			return exitUsage
+		}
+		in.Linkage = lr
+		m.KeyFingerprint, m.SchemaHash = lr.KeyFingerprint, lr.SchemaHash
+	}
 	raw, err := os.ReadFile(input)
 	if err != nil {
 		return fileError(e, input, err)
@@ -166,22 +181,10 @@ func runReport(e *env, args []string) int {
 		}
 	}
 	if *linkPath != "" {
-		f, err := os.Open(*linkPath)
-		if err != nil {
-			return fileError(e, *linkPath, err)
-		}
-		lr, err := report.ReadLinkageReport(f)
-		f.Close()
-		if err != nil {
-			e.errorf("%q: %s", *linkPath, strings.TrimPrefix(err.Error(), "report: "))
-			return exitUsage
-		}
-		in.Linkage = lr
 		if err := addSource(m, &in, "linkage report", *linkPath); err != nil {
 			e.errorf("%q: %v", *linkPath, err)
 			return exitFailure
 		}
-		m.KeyFingerprint, m.SchemaHash = lr.KeyFingerprint, lr.SchemaHash
 	}
 	if s := in.Result.Options.Seed; s != nil {
 		m.SetSeed("bootstrap", *s)
