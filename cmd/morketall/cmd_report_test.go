@@ -29,7 +29,11 @@ func checkManifest(t *testing.T, out, command string) *manifest.Manifest {
 	if ch := m.Verify(); len(ch) != 0 {
 		t.Errorf("manifest of %s: hashes do not match %v", out, ch)
 	}
-	if len(m.Outputs) == 0 || m.Outputs[len(m.Outputs)-1].Path != out {
+	listed := false
+	for _, o := range m.Outputs {
+		listed = listed || o.Path == out
+	}
+	if !listed {
 		t.Errorf("manifest of %s does not list it as output: %+v", out, m.Outputs)
 	}
 	return m
