@@ -246,13 +246,14 @@ func hbarPlot(title, xlabel string, names []string, values []float64, valueLabel
 	p := newPlot(title, xlabel, "")
 	rev := make(plotter.Values, n)
 	revNames := make([]string, n)
+	revLabels := make([]string, n)
 	xys := make(plotter.XYs, n)
 	maxV := 0.0
 	for _, v := range values {
 		maxV = math.Max(maxV, v)
 	}
 	for i, v := range values {
-		rev[n-1-i], revNames[n-1-i] = v, names[i]
+		rev[n-1-i], revNames[n-1-i], revLabels[n-1-i] = v, names[i], valueLabels[i]
 		xys[n-1-i] = plotter.XY{X: v + maxV*0.015, Y: float64(n - 1 - i)}
 	}
 	bars, err := plotter.NewBarChart(rev, vg.Points(14))
@@ -263,7 +264,7 @@ func hbarPlot(title, xlabel string, names []string, values []float64, valueLabel
 	bars.Color = colMain
 	bars.LineStyle.Width = 0
 	p.Add(bars)
-	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: valueLabels})
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: revLabels})
 	if err != nil {
 		return "", err
 	}

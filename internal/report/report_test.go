@@ -260,3 +260,19 @@ func TestFmtInt(t *testing.T) {
 		}
 	}
 }
+
+// TestListBarsLabelled checks that each bar of the list plot carries its
+// own list's count (the plot draws the first list on top).
+func TestListBarsLabelled(t *testing.T) {
+	h, err := hbarPlot("t", "x", []string{"A", "B", "C"}, []float64{5, 50, 500}, []string{"5", "50", "500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(h)
+	// vgsvg writes text in drawing order: the labels follow the bars from
+	// the bottom (C) up, so "500" comes before "50" before "5".
+	i500, i50, i5 := strings.Index(s, ">500<"), strings.Index(s, ">50<"), strings.Index(s, ">5<")
+	if i500 < 0 || i50 < 0 || i5 < 0 || !(i500 < i50 && i50 < i5) {
+		t.Errorf("labels not in bar order: %d %d %d", i500, i50, i5)
+	}
+}
