@@ -1,6 +1,7 @@
 package mse
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -541,7 +542,7 @@ func topModel(rank int, f *ModelFit, lists []string, note string) TopModel {
 // topFromRanked lists the models of a stepwise path ranked by BIC.
 func topFromRanked(path []Ranked, lists []string, note string) []TopModel {
 	p := slices.Clone(path)
-	slices.SortStableFunc(p, func(a, b Ranked) int { return cmpFloat(a.BIC, b.BIC) })
+	slices.SortStableFunc(p, func(a, b Ranked) int { return cmp.Compare(a.BIC, b.BIC) })
 	out := []TopModel{}
 	for i, rk := range p {
 		out = append(out, TopModel{Rank: i + 1, Notation: rk.Model.String(), Named: rk.Model.Named(lists),
@@ -559,15 +560,7 @@ func topFromFits(fits []*ModelFit, lists []string, note string) []TopModel {
 			ok = append(ok, f)
 		}
 	}
-	slices.SortStableFunc(ok, func(a, b *ModelFit) int {
-		switch {
-		case a.BIC < b.BIC:
-			return -1
-		case a.BIC > b.BIC:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ok, func(a, b *ModelFit) int { return cmp.Compare(a.BIC, b.BIC) })
 	out := []TopModel{}
 	for i, f := range ok {
 		out = append(out, topModel(i+1, f, lists, note))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // runBootstrap adds the bca or percentile interval to r: it re-runs the
@@ -56,7 +57,7 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return cmpString(a.Notation, b.Notation)
+		return strings.Compare(a.Notation, b.Notation)
 	})
 	r.Bootstrap = info
 	for _, v := range out.jack {
@@ -101,16 +102,6 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 		r.Intervals[i] = Interval{Method: method, Quantile: q, Value: &v}
 	}
 	return nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // newBootPlan sets up what each replicate re-runs.

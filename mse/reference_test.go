@@ -430,3 +430,57 @@ func TestReferenceCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceProfileThroughEstimate checks the profile interval that
+// Estimate attaches to a selected log-linear model against Rcapture's
+// closedpCI.t for the same model: main effects (Mt), all pairs, and the
+// stepwise model. Rcapture's tolerance is 1e-4 on N (optimize/uniroot), so
+// the limits are compared to a relative 1e-4.
+func TestReferenceProfileThroughEstimate(t *testing.T) {
+	for _, ds := range testshared.Datasets(t) {
+		t.Run(ds, func(t *testing.T) {
+			tab := loadDataset(t, ds)
+			for _, e := range arr(loadRef(t, "rcapture_"+ds+".json")["closedpCI.t"]) {
+				entry := obj(e)
+				ci := obj(entry["profile_CI"])
+				label := fmt.Sprint(entry["label"])
+				if ci == nil {
+					continue
+				}
+				opts := &Options{Interval: IntervalProfile, Quantiles: []float64{0.025, 0.975}}
+				switch {
+				case strings.HasPrefix(label, "Mt (main"):
+					opts.Method = MethodMain
+				case strings.HasPrefix(label, "Mt + all two-way"):
+					opts.Method, opts.Model = MethodFixed, allPairsModel(tab.K()).String()
+				case strings.HasPrefix(label, "Mt + SparseMSE stepwise"):
+					opts.Method = MethodStepwise
+				default:
+					continue
+				}
+				res, err := Estimate(tab, opts)
+				if err != nil {
+					t.Fatalf("%s: %v", label, err)
+				}
+				if !res.Estimated() {
+					// R's fits here are not estimable by our rules (e.g.
+					// artificial_3 all pairs: not identifiable).
+					t.Logf("%s: not estimable (%s); R gave [%v, %v]", label, res.Reason, ci["infCL"], ci["supCL"])
+					continue
+				}
+				if len(res.Intervals) != 2 {
+					t.Fatalf("%s: %d limits (%v)", label, len(res.Intervals), res.Warnings)
+				}
+				if want := num(ci["infCL"]); res.Intervals[0].Value == nil || !closeRel(*res.Intervals[0].Value, want, 1e-4) {
+					t.Errorf("%s: lower %v, R %.6g", label, res.Intervals[0].Value, want)
+				}
+				up := res.Intervals[1]
+				if want := num(ci["supCL"]); up.Value != nil && !closeRel(*up.Value, want, 1e-4) {
+					t.Errorf("%s: upper %.6g, R %.6g", label, *up.Value, want)
+				} else if up.Value == nil && !strings.HasPrefix(up.Note, "open") {
+					t.Errorf("%s: upper limit missing without a note", label)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package mse
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -277,7 +278,7 @@ func SelectByCriterion(t *Table, crit Criterion, maxOrder int) (*SearchResult, e
 		res.Ranked = append(res.Ranked, Ranked{Model: models[i], Score: s, BIC: lf.bic, AIC: lf.aic,
 			LogLik: lf.logLik, Estimate: lf.estimate, EmptyMargins: lf.nEmpty, start: starts[i]})
 	}
-	slices.SortStableFunc(res.Ranked, func(a, b Ranked) int { return cmpFloat(a.Score, b.Score) })
+	slices.SortStableFunc(res.Ranked, func(a, b Ranked) int { return cmp.Compare(a.Score, b.Score) })
 	if len(res.Ranked) == 0 {
 		return res, fmt.Errorf("%w: none of the %d models up to order %d passes the existence and identifiability check", ErrNotEstimable, len(models), maxOrder)
 	}
@@ -300,16 +301,6 @@ func searchOrder(k, maxOrder int) int {
 		maxOrder = k - 1
 	}
 	return maxOrder
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 var (

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	flagpkg "flag"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/morketall/morketall/internal/atomicfile"
 	"github.com/morketall/morketall/mse"
 )
 
@@ -29,6 +32,13 @@ Methods: main (independence), fixed (--model), stepwise (SparseMSE,
 --pthresh), bic and aic (all hierarchical models up to --maxorder, MSE-R),
 auto (bic for up to 5 lists, stepwise above), or --rcapture MODEL.
 
+Intervals: bca (default) re-runs the whole model selection on --nboot
+bootstrap resamples (seeded by --seed; the result does not depend on the
+number of cores) — it accounts for model uncertainty. percentile uses the
+same bootstrap. conditional (log-normal) and profile (profile likelihood)
+are conditional on the selected model and too narrow when the choice of
+model is uncertain.
+
 Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 
 func runEstimate(e *env, args []string) int {
@@ -38,10 +48,16 @@ func runEstimate(e *env, args []string) int {
 	pthresh := fs.Float64("pthresh", mse.DefaultPThresh, "stepwise p-value threshold, in (0, 1]")
 	maxorder := fs.Int("maxorder", 0, "highest interaction order in the bic/aic search (default: MSE-R's for the number of lists)")
 	rcapture := fs.String("rcapture", "", "an Rcapture model: M0|Mt|Mh-Chao|Mh-Poisson2|Mh-Darroch|Mh-Gamma3.5|Mth-Chao|Mth-Poisson2|Mth-Darroch|Mth-Gamma3.5")
-	interval := fs.String("interval", "conditional", "interval: none|conditional|profile")
-	quantiles := fs.String("quantiles", "0.025,0.975", "interval limits as comma-separated probabilities")
+	interval := fs.String("interval", "bca", "interval: bca|percentile|conditional|profile|none")
+	quantiles := fs.String("quantiles", "0.025,0.1,0.9,0.975", "interval limits as comma-separated probabilities (default: 95% and 80%)")
+	nboot := fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates for bca/percentile")
+	seed := fs.Uint64("seed", mse.DefaultSeed, "bootstrap seed")
+	ntop := fs.String("ntop", "default", "models searched in each bic/aic replicate: N, all, or default (all for up to 5 lists, 100 for 6)")
+	strata := fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum")
 	top := fs.Int("top", mse.DefaultTopModels, "number of top models to list")
 	asJSON := fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)")
+	out := fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout")
+	force := fs.Bool("force", false, "replace an existing -o file")
 	pos, code := parseFlags(e, fs, args)
 	if code >= 0 {
 		return code
@@ -81,24 +97,68 @@ func runEstimate(e *env, args []string) int {
 		return exitUsage
 	}
 	opts.Quantiles = q
-	t, code := readTable(e, pos[0], nil)
+	opts.NBoot, opts.Seed = *nboot, seed
+	switch *ntop {
+	case "default", "":
+	case "all":
+		opts.NTop = mse.NTopAll
+	default:
+		n, err := strconv.Atoi(*ntop)
+		if err != nil || n < 1 {
+			e.errorf("--ntop must be a positive number, all or default")
+			return exitUsage
+		}
+		opts.NTop = n
+	}
+	t, code := readTable(e, pos[0], splitList(*strata))
 	if code >= 0 {
 		return code
 	}
-	res, err := mse.Estimate(t, opts)
+	opts.Context = e.ctx
+	bootstrapping := opts.Interval == mse.IntervalBCa || opts.Interval == mse.IntervalPercentile
+	var prog *progress
+	if bootstrapping {
+		prog = newProgress(e, "bootstrap")
+		opts.Progress = prog.update
+	}
+	var res *mse.Result
+	if len(t.Strata) > 0 {
+		res, err = mse.EstimateStrata(t, opts)
+	} else {
+		res, err = mse.Estimate(t, opts)
+	}
+	prog.done()
 	if err != nil {
+		if errors.Is(err, mse.ErrCancelled) {
+			e.errorf("interrupted: nothing was written")
+			return exitFailure
+		}
 		e.errorf("%s", trimPkg(err))
 		return exitUsage
 	}
 	res.Version = toolVersion()
-	if *asJSON {
+	switch {
+	case *out != "":
+		err := atomicfile.Write(*out, &atomicfile.Options{Force: *force}, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res)
+		})
+		if err != nil {
+			e.errorf("%q: %v", *out, err)
+			return exitFailure
+		}
+		if !*asJSON {
+			printEstimate(e.stdout, pos[0], res)
+		}
+	case *asJSON:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
 			e.errorf("writing JSON: %v", err)
 			return exitFailure
 		}
-	} else {
+	default:
 		printEstimate(e.stdout, pos[0], res)
 	}
 	for _, w := range res.Warnings {
@@ -156,6 +216,9 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 	if !r.Estimated() {
 		fmt.Fprintf(tw, "status\tnot estimable: %s\n", r.Reason)
 		tw.Flush()
+		if len(r.Strata) > 0 {
+			printStrata(w, r)
+		}
 		return
 	}
 	fmt.Fprintf(tw, "estimate\t%s (dark figure %s)\n", fmtCount(*r.Estimate), fmtCount(*r.DarkFigure))
@@ -173,7 +236,30 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 			fmt.Fprintf(tw, "\tterms held at -Inf (empty margins): %s\n", strings.Join(names, ", "))
 		}
 	}
+	if b := r.Bootstrap; b != nil {
+		fmt.Fprintf(tw, "bootstrap\t%d replicates (seed %d), model selection repeated in each", b.NBoot, b.Seed)
+		if b.NTop > 0 {
+			fmt.Fprintf(tw, " among the best %d models", b.NTop)
+		}
+		if b.NotEstimable > 0 {
+			fmt.Fprintf(tw, "; %d not estimable", b.NotEstimable)
+		}
+		fmt.Fprintln(tw)
+	}
 	tw.Flush()
+	printStrata(w, r)
+	if b := r.Bootstrap; b != nil && len(b.ModelFrequency) > 1 {
+		fmt.Fprintf(w, "\nmodels selected in the bootstrap replicates\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for i, m := range b.ModelFrequency {
+			if i == 8 {
+				fmt.Fprintf(tw, "  …\t%d more models\n", len(b.ModelFrequency)-8)
+				break
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%.1f%%\n", m.Notation, m.Count, 100*float64(m.Count)/float64(len(b.Replicates)))
+		}
+		tw.Flush()
+	}
 	if len(r.TopModels) > 1 {
 		fmt.Fprintf(w, "\ntop models\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -244,4 +330,43 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// printStrata lists the per-stratum results.
+func printStrata(w io.Writer, r *mse.Result) {
+	if len(r.Strata) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nstrata\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  stratum\tobserved\testimate\tmodel\tinterval\n")
+	for _, s := range r.Strata {
+		sr := s.Result
+		est, model, iv := "not estimable", "-", sr.Reason
+		if sr.Estimated() {
+			est = fmtCount(*sr.Estimate)
+			if sr.Model != nil {
+				model = sr.Model.Notation
+			}
+			iv = ""
+			if lines := intervalLines(sr.Intervals); len(lines) > 0 {
+				iv = lines[0][0] + " " + lines[0][1]
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", stratumString(s.Stratum), sr.Observed, est, model, iv)
+	}
+	tw.Flush()
+}
+
+func stratumString(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ",")
 }

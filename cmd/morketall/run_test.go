@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -55,3 +56,5 @@ func TestParseFlagsInterspersed(t *testing.T) {
 		t.Fatalf("pos %q code %d json %v method %q", pos, code, *j, *m)
 	}
 }
+
+func setProcs(n int) int { return runtime.GOMAXPROCS(n) }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEstimateJSONContract(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "--method", "stepwise", "--nboot", "200", "../../testdata/ukdat_5.csv")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	// DESIGN.md estimate JSON: these names are a contract.
+	for _, k := range []string{"lists", "observed", "status", "method", "model", "estimate", "dark_figure", "fit", "intervals", "top_models", "options", "version", "bootstrap"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("field %q missing", k)
+		}
+	}
+	if r["status"] != "ok" || r["method"] != "stepwise" {
+		t.Errorf("status %v method %v", r["status"], r["method"])
+	}
+	// SparseMSE 2.0.1 estimatepopulation.0(UKdat_5): 11312.9902894352.
+	if est := r["estimate"].(float64); math.Abs(est-11312.9902894352) > 1e-6*est {
+		t.Errorf("estimate %v", est)
+	}
+	fit := r["fit"].(map[string]any)
+	for _, k := range []string{"deviance", "df", "aic", "bic", "stderr", "empty_margins"} {
+		if _, ok := fit[k]; !ok {
+			t.Errorf("fit.%s missing", k)
+		}
+	}
+	ivs := r["intervals"].([]any)
+	if len(ivs) != 4 {
+		t.Fatalf("%d interval limits, want 4 (0.025, 0.1, 0.9, 0.975)", len(ivs))
+	}
+	for _, iv := range ivs {
+		m := iv.(map[string]any)
+		if m["method"] != "bca" || m["quantile"] == nil || m["value"] == nil {
+			t.Errorf("interval %v", m)
+		}
+	}
+	opts := r["options"].(map[string]any)
+	if opts["seed"].(float64) != 1234 || opts["nboot"].(float64) != 200 {
+		t.Errorf("options %v", opts)
+	}
+	b := r["bootstrap"].(map[string]any)
+	if len(b["replicates"].([]any)) != 200 || len(b["model_frequency"].([]any)) == 0 {
+		t.Errorf("bootstrap block incomplete")
+	}
+}
+
+func TestEstimateSameResultWhateverTheCores(t *testing.T) {
+	args := []string{"estimate", "--json", "--method", "stepwise", "--nboot", "100", "--seed", "7", "../../testdata/ukdat_5.csv"}
+	a, _, _ := runCLI(t, "", args...)
+	// runtime.GOMAXPROCS sets the worker count of the bootstrap.
+	prev := setProcs(1)
+	b, _, _ := runCLI(t, "", args...)
+	setProcs(prev)
+	if a != b {
+		t.Fatal("the result depends on the number of cores")
+	}
+}
+
+func TestEstimateNotEstimableExit3(t *testing.T) {
+	// Chan, Silverman and Vincent (2021), Table 2: with all three two-list
+	// effects the model is not identifiable (SparseMSE checkident ierr 2).
+	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "--model", "[12,13,23]", "../../testdata/artificial_3.csv")
+	if code != exitNotEstimable {
+		t.Fatalf("exit %d, want 3; stderr %s", code, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r["status"] != "not_estimable" || !strings.Contains(r["reason"].(string), "not identifiable") {
+		t.Errorf("status %v reason %v", r["status"], r["reason"])
+	}
+	if _, ok := r["estimate"]; ok {
+		t.Error("a not-estimable result carries an estimate")
+	}
+}
+
+func TestEstimateHumanOutputAndErrors(t *testing.T) {
+	stdout, _, code := runCLI(t, "", "estimate", "--interval", "conditional", "../../testdata/ukdat_5.csv")
+	if code != exitOK || !strings.Contains(stdout, "95% interval") || !strings.Contains(stdout, "conditional on the model") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	if _, stderr, code := runCLI(t, "", "estimate", "no-such.csv"); code != exitUsage || !strings.Contains(stderr, "no such file") {
+		t.Errorf("missing file: exit %d %q", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "", "estimate", "--bogus", "x.csv"); code != exitUsage || !strings.Contains(stderr, "flag provided but not defined") {
+		t.Errorf("unknown flag: exit %d %q", code, stderr)
+	}
+	if stdout, _, code := runCLI(t, "", "estimate", "-h"); code != exitOK || !strings.Contains(stdout, "Usage: morketall estimate") {
+		t.Errorf("-h: exit %d %q", code, stdout)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("A,B,count\n1,0,3\n0,1,SECRET-7345\n"), 0o600)
+	_, stderr, code := runCLI(t, "", "estimate", bad)
+	if code != exitUsage || !strings.Contains(stderr, `line 3, column "count"`) || strings.Contains(stderr, "SECRET") {
+		t.Errorf("bad count: exit %d %q", code, stderr)
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	stdout, _, code := runCLI(t, "", "check", "--json", "../../testdata/artificial_3.csv")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var r struct {
+		Checks []struct {
+			Model          string  `json:"model"`
+			Code           int     `json:"code"`
+			LPObjective    float64 `json:"lp_objective"`
+			RankDeficiency int     `json:"rank_deficiency"`
+		} `json:"checks"`
+		PairOverlaps map[string]int `json:"pair_overlaps"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	// SparseMSE checkident(Artificial_3): main effects 0 (s* 1.2), all
+	// two-list effects 2 (s* 6, rank deficiency 1).
+	if len(r.Checks) != 2 || r.Checks[0].Code != 0 || math.Abs(r.Checks[0].LPObjective-1.2) > 1e-9 ||
+		r.Checks[1].Code != 2 || r.Checks[1].RankDeficiency != 1 || math.Abs(r.Checks[1].LPObjective-6) > 1e-9 {
+		t.Errorf("checks %+v", r.Checks)
+	}
+	if r.PairOverlaps["A:B"] != 6 || r.PairOverlaps["A:C"] != 0 {
+		t.Errorf("overlaps %v", r.PairOverlaps)
+	}
+	if _, _, code := runCLI(t, "", "check", "--model", "[12,3]", "../../testdata/artificial_3.csv"); code != exitNotEstimable {
+		t.Errorf("check of a model without MLE: exit %d, want 3", code)
+	}
+}
