@@ -59,3 +59,14 @@ func TestKeygenAndPseudonymiseManifests(t *testing.T) {
 		}
 	}
 }
+
+func TestEstimateOutputManifest(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "est.json")
+	if _, stderr, code := runCLI(t, "", "estimate", "--interval", "conditional", "-o", out, "../../testdata/ukdat_5.csv"); code != exitOK {
+		t.Fatalf("estimate -o: %d %s", code, stderr)
+	}
+	m := checkManifest(t, out, "estimate")
+	if len(m.Inputs) != 1 || m.Inputs[0].Role != "table" || m.Options["options"] == nil {
+		t.Errorf("estimate manifest: %+v", m)
+	}
+}
