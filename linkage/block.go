@@ -1,0 +1,260 @@
+package linkage
+
+import (
+	"context"
+	"encoding/binary"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// blocks are the records that share a token of one key, block by block.
+// Only tokens held by 2 to limit records make a block.
+type blocks struct {
+	recs []uint32 // global record numbers, each block ascending (so a list's records are adjacent)
+	ends []uint32 // ends[b] is the end of block b in recs
+
+	withToken        int // records with a token
+	distinct         int // distinct tokens
+	shared           int // tokens held by 2 or more records
+	maxFreq          int // records holding the most frequent token
+	overLimit        int // tokens held by more than limit records
+	overLimitRecords int // records holding them
+
+	// token, when another key's contradiction check needs it, identifies
+	// each record's token of this key: 0 none, 1 a token no other record
+	// holds, 2+i the i-th shared token.
+	token []uint32
+}
+
+func (b *blocks) len() int { return len(b.ends) }
+
+func (b *blocks) start(i int) uint32 {
+	if i == 0 {
+		return 0
+	}
+	return b.ends[i-1]
+}
+
+func (b *blocks) block(i int) []uint32 {
+	return b.recs[b.start(i):b.ends[i]]
+}
+
+func cmpPair(a, b pair) int {
+	ah, bh := binary.BigEndian.Uint64(a.tok[:8]), binary.BigEndian.Uint64(b.tok[:8])
+	if ah != bh {
+		if ah < bh {
+			return -1
+		}
+		return 1
+	}
+	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	if al != bl {
+		if al < bl {
+			return -1
+		}
+		return 1
+	}
+	if a.rec != b.rec {
+		if a.rec < b.rec {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// blockAll groups every key's tokens. It frees the lists' token pairs as
+// it goes. Keys run in parallel; each worker keeps its scratch buffers.
+func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bool) ([]blocks, error) {
+	nk := len(in.keys)
+	out := make([]blocks, nk)
+	for k := range out {
+		if keepToken[k] {
+			out[k].token = make([]uint32, in.n)
+		}
+	}
+	next := make(chan int, nk)
+	for k := range nk {
+		next <- k
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(workers, nk) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var s sorter
+			for k := range next {
+				if ctx.Err() != nil {
+					return
+				}
+				s.blockKey(in, k, limit, &out[k])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sorter holds one worker's scratch space.
+type sorter struct {
+	buf, tmp, tmp3 []pair
+	c2, c3         [257]int
+}
+
+// blockKey groups key k's pairs by token and extracts the blocks. Two
+// most-significant-digit radix passes on the first two bytes (256-way
+// scatters stay cache-friendly, where one 65536-way scatter does not) leave
+// buckets of tokens sharing 16 bits; each is sorted by (token, record) and
+// scanned for runs. Tokens are HMAC outputs, so buckets are small; the
+// comparison sort keeps adversarial input correct, only slower.
+func (s *sorter) blockKey(in *input, k, limit int, b *blocks) {
+	n := 0
+	for _, l := range in.lists {
+		n += len(l.pairs[k])
+	}
+	if cap(s.buf) < n {
+		s.buf = make([]pair, n)
+	}
+	buf := s.buf[:n]
+	var counts [257]int
+	for _, l := range in.lists {
+		ps := l.pairs[k]
+		for i := range ps {
+			counts[int(ps[i].tok[0])+1]++
+		}
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	pos := counts
+	for li, l := range in.lists {
+		off := in.offset[li]
+		ps := l.pairs[k]
+		for i := range ps {
+			d := ps[i].tok[0]
+			buf[pos[d]] = ps[i]
+			buf[pos[d]].rec += off
+			pos[d]++
+			if b.token != nil {
+				b.token[ps[i].rec+off] = 1
+			}
+		}
+		l.pairs[k] = nil
+	}
+	// The lists' pairs of this key are garbage now; collecting them at
+	// once keeps the heap near its live size instead of letting it grow
+	// to twice that (the pacer's default) on inputs of gigabytes.
+	if n > 1<<20 {
+		runtime.GC()
+	}
+	b.withToken = n
+	for d := range 256 {
+		bucket := buf[counts[d]:counts[d+1]]
+		if cap(s.tmp) < len(bucket) {
+			s.tmp = make([]pair, len(bucket))
+		}
+		tmp := s.tmp[:len(bucket)]
+		c2 := radixPass(bucket, tmp, 1, &s.c2)
+		for d2 := range 256 {
+			sub := tmp[c2[d2]:c2[d2+1]]
+			if len(sub) <= 24 {
+				insertionSort(sub)
+				b.scan(sub, limit)
+				continue
+			}
+			// A third pass on byte 2 leaves mostly single tokens.
+			if cap(s.tmp3) < len(sub) {
+				s.tmp3 = make([]pair, len(sub)*2)
+			}
+			t3 := s.tmp3[:len(sub)]
+			c3 := radixPass(sub, t3, 2, &s.c3)
+			for d3 := range 256 {
+				sub3 := t3[c3[d3]:c3[d3+1]]
+				insertionSort(sub3)
+				b.scan(sub3, limit)
+			}
+		}
+	}
+}
+
+// radixPass scatters src into dst by byte i of the token and returns the
+// bucket boundaries.
+func radixPass(src, dst []pair, i int, c *[257]int) *[257]int {
+	clear(c[:])
+	for j := range src {
+		c[int(src[j].tok[i])+1]++
+	}
+	for j := 1; j < len(c); j++ {
+		c[j] += c[j-1]
+	}
+	p := *c
+	for j := range src {
+		d := src[j].tok[i]
+		dst[p[d]] = src[j]
+		p[d]++
+	}
+	return c
+}
+
+// less orders pairs by token, then record.
+func less(a, b *pair) bool {
+	ah, bh := binary.BigEndian.Uint64(a.tok[:8]), binary.BigEndian.Uint64(b.tok[:8])
+	if ah != bh {
+		return ah < bh
+	}
+	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	if al != bl {
+		return al < bl
+	}
+	return a.rec < b.rec
+}
+
+// insertionSort sorts a short run of pairs; long runs (only possible with
+// tokens that are not HMAC outputs) go to the library sort.
+func insertionSort(ps []pair) {
+	if len(ps) > 48 {
+		slices.SortFunc(ps, cmpPair)
+		return
+	}
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && less(&ps[j], &ps[j-1]); j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+// scan appends the blocks of sorted pairs.
+func (b *blocks) scan(ps []pair, limit int) {
+	for i := 0; i < len(ps); {
+		j := i + 1
+		for j < len(ps) && ps[j].tok == ps[i].tok {
+			j++
+		}
+		f := j - i
+		b.distinct++
+		b.maxFreq = max(b.maxFreq, f)
+		if f >= 2 {
+			if b.token != nil {
+				for _, p := range ps[i:j] {
+					b.token[p.rec] = uint32(2 + b.shared)
+				}
+			}
+			b.shared++
+			if f > limit {
+				b.overLimit++
+				b.overLimitRecords += f
+			} else {
+				for _, p := range ps[i:j] {
+					b.recs = append(b.recs, p.rec)
+				}
+				b.ends = append(b.ends, uint32(len(b.recs)))
+			}
+		}
+		i = j
+	}
+}

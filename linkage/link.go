@@ -1,0 +1,476 @@
+package linkage
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/morketall/morketall/mse"
+)
+
+// Result is the outcome of Link.
+type Result struct {
+	// Table is the overlap table under Options.Rule, lists in the order of
+	// the sources, rows ordered by stratum values and then by pattern.
+	Table *mse.Table
+	// Tables holds the table under each rule.
+	Tables map[Rule]*mse.Table
+	// Report is the linkage report: counts only.
+	Report *Report
+}
+
+// ReportFormat names the JSON format of Report.
+const ReportFormat = "morketall-linkage-report"
+
+// Report is the linkage quality report. It holds counts, the names of
+// lists, keys and covariates, and the key fingerprint and schema hash that
+// identify the inputs; never a token, record id or covariate value of a
+// record (stratum values appear only as table labels).
+type Report struct {
+	Format         string   `json:"format"`  // ReportFormat
+	Version        int      `json:"version"` // 1
+	Rule           string   `json:"rule"`    // the rule of Result.Table
+	KeyFingerprint string   `json:"key_fingerprint"`
+	SchemaHash     string   `json:"schema_hash"`
+	MatchKeys      []string `json:"match_keys"` // hierarchy order
+	Covariates     []string `json:"covariates"`
+	Strata         []string `json:"strata"`
+	// MaxTokenFrequency is the limit used: tokens held by more records
+	// link nothing.
+	MaxTokenFrequency int          `json:"max_token_frequency"`
+	Records           int          `json:"records"`
+	Lists             []ListReport `json:"lists"`
+	Keys              []KeyReport  `json:"keys"`
+	Rules             []RuleReport `json:"rules"` // strict, default, loose
+}
+
+// ListReport describes one input list.
+type ListReport struct {
+	Name    string `json:"name"`
+	File    string `json:"file"`
+	Records int    `json:"records"`
+	// Duplicates are the records that within-list deduplication merged
+	// into another record of the list, by rule.
+	Duplicates map[string]int `json:"duplicates"`
+	// MissingTokens counts records without a token, by match key.
+	MissingTokens map[string]int `json:"missing_tokens"`
+	// MissingCovariates counts records with a missing value, by covariate.
+	MissingCovariates map[string]int `json:"missing_covariates"`
+}
+
+// KeyReport describes one match key. The link counts are those of the
+// default rule, which uses every key (strict uses a prefix of the same
+// pass); RuleReport.LinksByKey gives each rule's.
+type KeyReport struct {
+	Name  string   `json:"name"`
+	Level int      `json:"level"` // 1 is the top of the hierarchy
+	Rules []string `json:"rules"` // the rules that use this key
+	// RecordsWithToken, DistinctTokens and SharedTokens (held by two or
+	// more records) describe the key's tokens.
+	RecordsWithToken int `json:"records_with_token"`
+	DistinctTokens   int `json:"distinct_tokens"`
+	SharedTokens     int `json:"shared_tokens"`
+	// MaxTokenFrequency is the number of records holding the most common
+	// token: the frequency-attack surface of the key.
+	MaxTokenFrequency int `json:"max_token_frequency"`
+	// TokensOverLimit are tokens held by more than the limit; they link
+	// nothing. RecordsOverLimit are the records holding them.
+	TokensOverLimit  int `json:"tokens_over_limit"`
+	RecordsOverLimit int `json:"records_over_limit"`
+	// Links are the person merges this key added (each lowers the number
+	// of persons by one); WithinListLinks are the within-list duplicates
+	// it found (list-persons merged).
+	Links           int `json:"links"`
+	WithinListLinks int `json:"within_list_links"`
+	// Ambiguous counts the groups of candidate links refused because the
+	// person they would make holds two list-persons of one list;
+	// AmbiguousPersons the persons those groups would have joined.
+	Ambiguous        int `json:"ambiguous"`
+	AmbiguousPersons int `json:"ambiguous_persons"`
+	// CovariateConflicts counts the accepted groups of links that join
+	// persons with different known values of some covariate.
+	CovariateConflicts int `json:"covariate_conflicts"`
+	// RefinedBy names the stronger key with the full date of birth that
+	// checks this key's blocks, if any. Contradicted counts the blocks
+	// refused because their records carry different tokens of it;
+	// ContradictedRecs the records in them.
+	RefinedBy        string `json:"refined_by,omitempty"`
+	Contradicted     int    `json:"contradicted"`
+	ContradictedRecs int    `json:"contradicted_records"`
+}
+
+// RuleReport is the outcome under one rule.
+type RuleReport struct {
+	Rule string   `json:"rule"`
+	Keys []string `json:"keys"` // the match keys the rule uses
+	// ChecksDates tells whether blocks of year-of-birth keys were checked
+	// against the full date (see KeyReport.RefinedBy).
+	ChecksDates bool `json:"checks_dates"`
+	// LinksByKey counts the person merges each key added under this rule.
+	LinksByKey map[string]int `json:"links_by_key"`
+	Persons    int            `json:"persons"`
+	// RecordsPerPerson and ListsPerPerson are the distributions of the
+	// person groups' sizes.
+	RecordsPerPerson []SizeCount `json:"records_per_person"`
+	ListsPerPerson   []SizeCount `json:"lists_per_person"`
+	// PairOverlaps[i][j] is the number of persons on both list i and
+	// list j; the diagonal holds the persons on each list.
+	PairOverlaps [][]int `json:"pair_overlaps"`
+	// ConflictingPersons counts, by covariate, the persons whose records
+	// hold different known values (resolved by the vote for strata).
+	ConflictingPersons map[string]int `json:"conflicting_persons"`
+	Table              []TableRow     `json:"table"`
+}
+
+// SizeCount is one bar of a distribution.
+type SizeCount struct {
+	Size    int `json:"size"`
+	Persons int `json:"persons"`
+}
+
+// TableRow is one cell of an overlap table: the capture pattern as 0/1
+// digits in list order.
+type TableRow struct {
+	Pattern string   `json:"pattern"`
+	Stratum []string `json:"stratum,omitempty"`
+	Count   int      `json:"count"`
+}
+
+func (o *Options) check(k int) (Options, error) {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.Rule != Strict && v.Rule != Default && v.Rule != Loose {
+		return v, fmt.Errorf("%w: unknown rule %d", ErrOptions, int(v.Rule))
+	}
+	if len(v.Strata) > MaxStrata {
+		return v, fmt.Errorf("%w: %d stratum columns, at most %d", ErrOptions, len(v.Strata), MaxStrata)
+	}
+	for i, s := range v.Strata {
+		if slices.Contains(v.Strata[:i], s) {
+			return v, fmt.Errorf("%w: stratum column %q given twice", ErrOptions, s)
+		}
+	}
+	switch {
+	case v.MaxTokenFrequency == 0:
+		v.MaxTokenFrequency = 2 * k
+	case v.MaxTokenFrequency < 2:
+		return v, fmt.Errorf("%w: MaxTokenFrequency must be at least 2", ErrOptions)
+	}
+	if v.MissingValues == nil {
+		v.MissingValues = []string{"", Unknown}
+	}
+	if v.Workers <= 0 {
+		v.Workers = runtime.GOMAXPROCS(0)
+	}
+	return v, nil
+}
+
+// LinkFiles opens the files and links them; see Link.
+func LinkFiles(ctx context.Context, paths []string, opts *Options) (*Result, error) {
+	srcs := make([]Source, len(paths))
+	for i, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			for _, s := range srcs[:i] {
+				s.R.(*os.File).Close()
+			}
+			return nil, err
+		}
+		srcs[i] = Source{Name: p, R: f}
+	}
+	defer func() {
+		for _, s := range srcs {
+			s.R.(*os.File).Close()
+		}
+	}()
+	return Link(ctx, srcs, opts)
+}
+
+// Link reads the pseudonymised list files, checks that they agree, and
+// links their records into persons as the package documentation describes.
+// The table's lists are the sources in order: list 1 is the first source.
+func Link(ctx context.Context, srcs []Source, opts *Options) (*Result, error) {
+	return linkWith(ctx, srcs, opts, nil)
+}
+
+// linkWith is Link with a hook called with the persons formed under each
+// rule; tests use it to see which records were linked.
+func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Rule, lk *linker)) (*Result, error) {
+	o, err := opts.check(len(srcs))
+	if err != nil {
+		return nil, err
+	}
+	lists, err := openAll(srcs, o.Strata)
+	if err != nil {
+		return nil, err
+	}
+	in, err := readAll(ctx, lists, o.MissingValues, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	finer, err := refinements(in.keys, o.DateRefinements)
+	if err != nil {
+		return nil, err
+	}
+	keep := make([]bool, len(in.keys))
+	for _, j := range finer {
+		if j >= 0 {
+			keep[j] = true
+		}
+	}
+	bl, err := blockAll(ctx, in, o.MaxTokenFrequency, o.Workers, keep)
+	if err != nil {
+		return nil, err
+	}
+	strata := make([]int, len(o.Strata))
+	for i, s := range o.Strata {
+		strata[i] = slices.Index(in.covariates, s)
+	}
+
+	m := len(in.keys)
+	depths := map[Rule]int{}
+	for _, r := range Rules {
+		depths[r] = RuleKeys(r, m)
+	}
+	// The first pass checks dates: it makes the strict and default
+	// persons. The loose persons differ only from the first key with a
+	// date check on, so the second pass starts from a copy of the state
+	// before that key.
+	first := m
+	for k := range m {
+		if finer[k] >= 0 {
+			first = k
+			break
+		}
+	}
+	lk := newLinker(in)
+	var saved *linker
+	levels := make([]levelStats, m)
+	linksBy := map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}
+	snaps := map[Rule]*snapshot{}
+	take := func(r Rule, lk *linker) {
+		for _, o := range Rules {
+			if o != r && snaps[o] != nil && depths[o] == depths[r] && o.ChecksDates() == r.ChecksDates() {
+				snaps[r] = snaps[o]
+			}
+		}
+		if snaps[r] == nil {
+			snaps[r] = lk.snapshot(strata)
+		}
+		if after != nil {
+			after(r, lk)
+		}
+	}
+	for k := range m {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if k == first {
+			saved = lk.clone()
+		}
+		var ft []uint32
+		if finer[k] >= 0 {
+			ft = bl[finer[k]].token
+		}
+		levels[k] = lk.level(&bl[k], ft)
+		for _, r := range []Rule{Strict, Default} {
+			if k < depths[r] {
+				linksBy[r][k] = levels[k].links
+			}
+			if depths[r] == k+1 {
+				take(r, lk)
+			}
+		}
+		if saved == nil {
+			linksBy[Loose][k] = levels[k].links
+			bl[k].recs, bl[k].ends = nil, nil // free as we go
+		}
+	}
+	if saved == nil {
+		take(Loose, lk)
+	} else {
+		lk = saved
+		for k := first; k < m; k++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			linksBy[Loose][k] = lk.level(&bl[k], nil).links
+			bl[k].recs, bl[k].ends = nil, nil
+		}
+		take(Loose, lk)
+	}
+	return assemble(in, o, bl, levels, snaps, depths, finer, linksBy), nil
+}
+
+// refinements returns, for each key, the index of the stronger key that
+// refines its year of birth to the full date, or -1. explicit, when not
+// nil, names the pairs; otherwise they follow from the key names: a key
+// whose name has the part "year" (names split at "_") is refined by the
+// nearest stronger key whose name is the same with "dob" for "year", a
+// part "sex" being ignored on both sides. With the default schema,
+// sorted_name_year_sex is refined by sorted_name_dob and
+// first_last_year_sex by first_last_dob.
+func refinements(keys []string, explicit map[string]string) ([]int, error) {
+	finer := make([]int, len(keys))
+	for i := range finer {
+		finer[i] = -1
+	}
+	if explicit != nil {
+		for k, j := range explicit {
+			ki, ji := slices.Index(keys, k), slices.Index(keys, j)
+			if ki < 0 || ji < 0 {
+				return nil, fmt.Errorf("%w: DateRefinements names a key the files do not have", ErrOptions)
+			}
+			if ji >= ki {
+				return nil, fmt.Errorf("%w: DateRefinements: %q must come before %q in the hierarchy", ErrOptions, j, k)
+			}
+			finer[ki] = ji
+		}
+		return finer, nil
+	}
+	norm := func(name string) (string, bool, bool) {
+		var parts []string
+		year, dob := false, false
+		for _, p := range strings.Split(name, "_") {
+			switch p {
+			case "sex":
+				continue
+			case "year":
+				year = true
+				p = "dob"
+			case "dob":
+				dob = true
+			}
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, "_"), year, dob
+	}
+	for k, name := range keys {
+		nk, year, _ := norm(name)
+		if !year {
+			continue
+		}
+		for j := k - 1; j >= 0; j-- {
+			if nj, _, dob := norm(keys[j]); dob && nj == nk {
+				finer[k] = j
+				break
+			}
+		}
+	}
+	return finer, nil
+}
+
+func assemble(in *input, o Options, bl []blocks, levels []levelStats, snaps map[Rule]*snapshot, depths map[Rule]int, finer []int, linksBy map[Rule][]int) *Result {
+	res := &Result{Tables: map[Rule]*mse.Table{}}
+	rep := &Report{
+		Format:            ReportFormat,
+		Version:           1,
+		Rule:              o.Rule.String(),
+		KeyFingerprint:    in.header.KeyFingerprint,
+		SchemaHash:        in.header.SchemaHash,
+		MatchKeys:         slices.Clone(in.keys),
+		Covariates:        slices.Clone(in.covariates),
+		Strata:            slices.Clone(o.Strata),
+		MaxTokenFrequency: o.MaxTokenFrequency,
+		Records:           in.n,
+	}
+	if rep.Covariates == nil {
+		rep.Covariates = []string{}
+	}
+	if rep.Strata == nil {
+		rep.Strata = []string{}
+	}
+	for li, l := range in.lists {
+		lr := ListReport{
+			Name:              l.hdr.List,
+			File:              l.src.Name,
+			Records:           l.rows,
+			Duplicates:        map[string]int{},
+			MissingTokens:     map[string]int{},
+			MissingCovariates: map[string]int{},
+		}
+		for _, r := range Rules {
+			lr.Duplicates[r.String()] = l.rows - snaps[r].listPersons[li]
+		}
+		for k, name := range in.keys {
+			lr.MissingTokens[name] = l.missing[k]
+		}
+		for c, name := range in.covariates {
+			lr.MissingCovariates[name] = in.missingCov[li][c]
+		}
+		rep.Lists = append(rep.Lists, lr)
+	}
+	for k, name := range in.keys {
+		kr := KeyReport{
+			Name:               name,
+			Level:              k + 1,
+			Rules:              []string{},
+			RecordsWithToken:   bl[k].withToken,
+			DistinctTokens:     bl[k].distinct,
+			SharedTokens:       bl[k].shared,
+			MaxTokenFrequency:  bl[k].maxFreq,
+			TokensOverLimit:    bl[k].overLimit,
+			RecordsOverLimit:   bl[k].overLimitRecords,
+			Links:              levels[k].links,
+			WithinListLinks:    levels[k].duplicates,
+			Ambiguous:          levels[k].ambiguous,
+			AmbiguousPersons:   levels[k].ambiguousPersons,
+			CovariateConflicts: levels[k].covariateConflicts,
+			Contradicted:       levels[k].contradicted,
+			ContradictedRecs:   levels[k].contradictedRecs,
+		}
+		if finer[k] >= 0 {
+			kr.RefinedBy = in.keys[finer[k]]
+		}
+		for _, r := range Rules {
+			if k < depths[r] {
+				kr.Rules = append(kr.Rules, r.String())
+			}
+		}
+		rep.Keys = append(rep.Keys, kr)
+	}
+	for _, r := range Rules {
+		sn := snaps[r]
+		res.Tables[r] = sn.table
+		rr := RuleReport{
+			Rule:               r.String(),
+			Keys:               slices.Clone(in.keys[:depths[r]]),
+			Persons:            sn.persons,
+			RecordsPerPerson:   distribution(sn.recordsPerPerson),
+			ListsPerPerson:     distribution(sn.listsPerPerson),
+			PairOverlaps:       sn.table.PairOverlaps(),
+			ConflictingPersons: map[string]int{},
+			LinksByKey:         map[string]int{},
+			ChecksDates:        r.ChecksDates(),
+		}
+		for k, name := range in.keys[:depths[r]] {
+			rr.LinksByKey[name] = linksBy[r][k]
+		}
+		for c, name := range in.covariates {
+			rr.ConflictingPersons[name] = sn.conflicting[c]
+		}
+		k := sn.table.K()
+		for _, row := range sn.table.Rows {
+			rr.Table = append(rr.Table, TableRow{Pattern: row.Pattern.String(k), Stratum: row.Stratum, Count: row.Count})
+		}
+		rep.Rules = append(rep.Rules, rr)
+	}
+	res.Table = res.Tables[o.Rule]
+	res.Report = rep
+	return res
+}
+
+func distribution(m map[int]int) []SizeCount {
+	out := make([]SizeCount, 0, len(m))
+	for s, n := range m {
+		out = append(out, SizeCount{s, n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Size < out[j].Size })
+	return out
+}

@@ -1,0 +1,123 @@
+package linkage
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Rule chooses how far down the match-key hierarchy links are accepted.
+// The zero value is Default.
+type Rule int
+
+// The three rules, from fewest accepted keys to most. See the package
+// documentation, section "Rules", for exactly which keys each one uses.
+const (
+	Default Rule = iota // every key, year-of-birth matches checked against the full date
+	Strict              // only the most reliable keys: fewer false links, more missed ones
+	Loose               // every key, unchecked: fewer missed links, more false ones
+)
+
+// Rules lists the rules in the order reports show them.
+var Rules = []Rule{Strict, Default, Loose}
+
+// String returns "strict", "default" or "loose".
+func (r Rule) String() string {
+	switch r {
+	case Strict:
+		return "strict"
+	case Default:
+		return "default"
+	case Loose:
+		return "loose"
+	}
+	return fmt.Sprintf("Rule(%d)", int(r))
+}
+
+// ErrRule is returned by ParseRule for a name that is not a rule.
+var ErrRule = errors.New(`linkage: rule must be "strict", "default" or "loose"`)
+
+// ParseRule parses "strict", "default" or "loose".
+func ParseRule(s string) (Rule, error) {
+	switch s {
+	case "strict":
+		return Strict, nil
+	case "default":
+		return Default, nil
+	case "loose":
+		return Loose, nil
+	}
+	return 0, ErrRule
+}
+
+// RuleKeys returns how many keys, counted from the top of a hierarchy of m
+// match keys, the rule accepts links on (see the package documentation,
+// section "Rules"):
+//
+//	strict   min(2, m-2), but at least 1
+//	default  m
+//	loose    m
+//
+// Default and loose differ in the date check (Rule.ChecksDates). It
+// returns 0 when m is 0 and panics for an unknown rule.
+func RuleKeys(r Rule, m int) int {
+	if m <= 0 {
+		return 0
+	}
+	switch r {
+	case Loose, Default:
+		return m
+	case Strict:
+		return max(1, min(2, m-2))
+	}
+	panic("linkage: unknown rule " + r.String())
+}
+
+// ChecksDates reports whether the rule refuses the blocks of a key with
+// the year of birth whose records carry different tokens of the key with
+// the full date (Options.DateRefinements): true for strict and default,
+// false for loose.
+func (r Rule) ChecksDates() bool { return r != Loose }
+
+// Options control Link. A nil *Options means the defaults.
+type Options struct {
+	// Rule chooses the keys whose links make Result.Table. Default:
+	// Default. The report holds the tables of all three rules whatever
+	// this is.
+	Rule Rule
+
+	// Strata names covariate columns whose values split the overlap
+	// table into strata. Default none. At most MaxStrata columns.
+	Strata []string
+
+	// MaxTokenFrequency is the number of records above which a token is
+	// implausibly common and links nothing. Default 0: twice the number
+	// of lists (every list holding the person twice). Must be at least 2
+	// when set.
+	MaxTokenFrequency int
+
+	// DateRefinements maps a key whose date of birth is only the year to
+	// the stronger key made of the same name with the full date of birth.
+	// A block of the first key whose records carry two or more different
+	// tokens of the second links nothing: the same name and birth year
+	// with two different full dates of birth, both known, are two people.
+	// Default nil: derived from the key names as the package
+	// documentation describes (section "Contradicted blocks"); an empty
+	// non-nil map turns the check off.
+	DateRefinements map[string]string
+
+	// MissingValues are the covariate values that mean "not known": they
+	// never conflict with another value and lose every vote. Default
+	// {"", "unknown"}.
+	MissingValues []string
+
+	// Workers bounds the number of goroutines. Default 0: GOMAXPROCS.
+	// The result does not depend on it.
+	Workers int
+}
+
+// MaxStrata is the largest number of stratum columns Link accepts.
+const MaxStrata = 8
+
+// Unknown is the stratum value written for a person whose records all
+// have a missing value of the stratum column.
+const Unknown = "unknown"

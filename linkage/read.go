@@ -1,0 +1,351 @@
+package linkage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/morketall/morketall/internal/mktfile"
+	"github.com/morketall/morketall/mse"
+)
+
+// Source is one pseudonymised list file to link.
+type Source struct {
+	// Name is how messages name the file, usually its path. Required.
+	Name string
+	// R reads the file. Required.
+	R io.Reader
+	// Size is the file's size in bytes, or 0 when unknown. Default 0: taken
+	// from R when it is an *os.File or has a Len method. It bounds the
+	// memory reserved from the header's row count, which a damaged file
+	// could overstate.
+	Size int64
+}
+
+// tokenLen is the length of a token in hex digits (128 bits).
+const tokenLen = 32
+
+// maxRecords bounds the total number of records: record numbers are uint32
+// and ^uint32(0) is a sentinel.
+const maxRecords = math.MaxUint32 - 1
+
+// maxValues bounds the distinct known values of one covariate column over
+// all lists: value ids are bytes, 0 for missing and 0xFF for "several
+// values" (see linker).
+const maxValues = 253
+
+// maxLocalValues bounds the distinct strings of one covariate column in
+// one file, missing values included.
+const maxLocalValues = math.MaxUint16
+
+// pair is one token of one record for one key.
+type pair struct {
+	tok [16]byte
+	rec uint32 // record number within its list while reading; global after sorting
+}
+
+// list is one input while and after reading.
+type list struct {
+	src     Source
+	rd      *mktfile.Reader
+	hdr     *mktfile.Header
+	rows    int      // records read
+	pairs   [][]pair // per key: the records with a token
+	missing []int    // per key: records without a token
+	cov     []uint16 // rows×C local value ids
+	vocab   []map[string]uint16
+	values  [][]string // per column: local id → value
+}
+
+// input is every list read and checked, ready to be blocked.
+type input struct {
+	lists      []*list
+	keys       []string
+	covariates []string
+	offset     []uint32 // offset[l] is the global number of list l's first record; offset[K] = N
+	n          int
+	listOf     []uint8 // global record → list index
+	cov        []uint8 // N×C global value ids: 0 missing, 1.. values in sorted order
+	values     [][]string
+	missingCov [][]int // [list][column] records with a missing value
+	header     mktfile.Header
+}
+
+func sizeOf(s Source) int64 {
+	if s.Size > 0 {
+		return s.Size
+	}
+	switch r := s.R.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size()
+		}
+	case interface{ Len() int }:
+		return int64(r.Len())
+	}
+	return 0
+}
+
+// openAll reads and cross-checks every header before any body is read, so
+// that a mismatch is reported at once.
+func openAll(srcs []Source, strata []string) ([]*list, error) {
+	if len(srcs) < 2 {
+		return nil, fmt.Errorf("%w (got %d)", ErrTooFewLists, len(srcs))
+	}
+	if len(srcs) > mse.MaxLists {
+		return nil, fmt.Errorf("%w: %d files, at most %d", ErrTooManyLists, len(srcs), mse.MaxLists)
+	}
+	lists := make([]*list, len(srcs))
+	for i, s := range srcs {
+		if s.R == nil {
+			return nil, fmt.Errorf("%w: source %d has no reader", ErrOptions, i+1)
+		}
+		rd, err := mktfile.NewReader(s.R)
+		if err != nil {
+			return nil, &FileError{File: s.Name, Err: err}
+		}
+		l := &list{src: s, rd: rd, hdr: &rd.Header}
+		lists[i] = l
+		first := lists[0]
+		for _, o := range lists[:i] {
+			if o.hdr.List == l.hdr.List {
+				return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w: list %q is also the list of %q", ErrDuplicateList, l.hdr.List, o.src.Name)}
+			}
+		}
+		if i > 0 && l.hdr.KeyFingerprint != first.hdr.KeyFingerprint {
+			return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w from that of %q: the files were pseudonymised with different keys", ErrKeyMismatch, first.src.Name)}
+		}
+		if i > 0 && l.hdr.SchemaHash != first.hdr.SchemaHash {
+			return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w from that of %q: the files were pseudonymised with different schemas (schema hashes differ)", ErrSchemaMismatch, first.src.Name)}
+		}
+		if i > 0 && (!slices.Equal(l.hdr.MatchKeys, first.hdr.MatchKeys) || !slices.Equal(l.hdr.Covariates, first.hdr.Covariates)) {
+			return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w from that of %q: the schema hashes agree but the columns do not", ErrSchemaMismatch, first.src.Name)}
+		}
+		if len(l.hdr.MatchKeys) == 0 {
+			return nil, &FileError{File: s.Name, Err: ErrNoMatchKeys}
+		}
+	}
+	for _, st := range strata {
+		if !slices.Contains(lists[0].hdr.Covariates, st) {
+			return nil, fmt.Errorf("%w: %q (the covariates are %q)", ErrStratum, st, lists[0].hdr.Covariates)
+		}
+	}
+	return lists, nil
+}
+
+// readBody reads l's records, decoding tokens and interning covariates.
+func (l *list) readBody(ctx context.Context) error {
+	h := l.hdr
+	nk, nc := len(h.MatchKeys), len(h.Covariates)
+	// Reserve what the header announces, but never more than the file can
+	// hold: each row has at least a record id and its commas and newline.
+	want := h.Rows
+	if sz := sizeOf(l.src); sz > 0 {
+		want = int(min(int64(want), sz/int64(nk+nc+2)))
+	} else {
+		want = min(want, 1<<16)
+	}
+	l.pairs = make([][]pair, nk)
+	for k := range l.pairs {
+		l.pairs[k] = make([]pair, 0, want)
+	}
+	l.missing = make([]int, nk)
+	l.cov = make([]uint16, 0, want*nc)
+	l.vocab = make([]map[string]uint16, nc)
+	l.values = make([][]string, nc)
+	for c := range l.vocab {
+		l.vocab[c] = map[string]uint16{}
+	}
+	for {
+		f, err := l.rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return &FileError{File: l.src.Name, Err: err}
+		}
+		if l.rows&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if l.rows >= maxRecords {
+			return &FileError{File: l.src.Name, Line: l.rd.Line(), Err: fmt.Errorf("%w: at most %d", ErrTooManyRecords, maxRecords)}
+		}
+		rec := uint32(l.rows)
+		l.rows++
+		for k := 0; k < nk; k++ {
+			t := f[1+k]
+			if len(t) == 0 {
+				l.missing[k]++
+				continue
+			}
+			var p pair
+			if !decodeToken(&p.tok, t) {
+				return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrToken}
+			}
+			p.rec = rec
+			l.pairs[k] = append(l.pairs[k], p)
+		}
+		for c := 0; c < nc; c++ {
+			v := f[1+nk+c]
+			id, ok := l.lookup(c, v)
+			if !ok {
+				if len(l.values[c]) >= maxLocalValues {
+					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.Covariates[c], Err: fmt.Errorf("%w: more than %d; covariates must be coarse", ErrVocabulary, maxValues)}
+				}
+				id = uint16(len(l.values[c]))
+				l.values[c] = append(l.values[c], string(v))
+				l.vocab[c][string(v)] = id
+			}
+			l.cov = append(l.cov, id)
+		}
+	}
+}
+
+// lookup finds a covariate value's local id: a short scan for the usual
+// handful of values, a map beyond.
+func (l *list) lookup(c int, v []byte) (uint16, bool) {
+	vals := l.values[c]
+	if len(vals) <= 16 {
+		for i, s := range vals {
+			if s == string(v) {
+				return uint16(i), true
+			}
+		}
+		return 0, false
+	}
+	id, ok := l.vocab[c][string(v)]
+	return id, ok
+}
+
+var unhex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+// decodeToken decodes 32 lowercase hex digits.
+func decodeToken(dst *[16]byte, s []byte) bool {
+	if len(s) != tokenLen {
+		return false
+	}
+	var bad byte
+	for i := 0; i < 16; i++ {
+		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo
+	}
+	return bad&0xf0 == 0
+}
+
+// readAll reads every body in parallel and builds the global record arrays.
+func readAll(ctx context.Context, lists []*list, missingValues []string, workers int) (*input, error) {
+	errs := make([]error, len(lists))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for i, l := range lists {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = l.readBody(ctx)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	in := &input{lists: lists, header: *lists[0].hdr}
+	in.keys = lists[0].hdr.MatchKeys
+	in.covariates = lists[0].hdr.Covariates
+	in.offset = make([]uint32, len(lists)+1)
+	n := 0
+	for i, l := range lists {
+		in.offset[i] = uint32(n)
+		n += l.rows
+		if n > maxRecords {
+			return nil, fmt.Errorf("%w: more than %d in all", ErrTooManyRecords, maxRecords)
+		}
+	}
+	in.offset[len(lists)] = uint32(n)
+	in.n = n
+	in.listOf = make([]uint8, n)
+	for i, l := range lists {
+		o := in.offset[i]
+		for j := range l.rows {
+			in.listOf[int(o)+j] = uint8(i)
+		}
+	}
+
+	// Global vocabulary: the values of every list, sorted, missing ones
+	// mapped to 0.
+	nc := len(in.covariates)
+	isMissing := map[string]bool{}
+	for _, v := range missingValues {
+		isMissing[v] = true
+	}
+	in.values = make([][]string, nc)
+	for c := 0; c < nc; c++ {
+		set := map[string]bool{}
+		for _, l := range lists {
+			for _, v := range l.values[c] {
+				if !isMissing[v] {
+					set[v] = true
+				}
+			}
+		}
+		vals := make([]string, 0, len(set))
+		for v := range set {
+			vals = append(vals, v)
+		}
+		slices.Sort(vals)
+		if len(vals) > maxValues {
+			return nil, fmt.Errorf("%w: column %q has more than %d known values over all lists; covariates must be coarse", ErrVocabulary, in.covariates[c], maxValues)
+		}
+		in.values[c] = append([]string{""}, vals...) // id 0 is missing
+	}
+	in.cov = make([]uint8, n*nc)
+	in.missingCov = make([][]int, len(lists))
+	for i, l := range lists {
+		in.missingCov[i] = make([]int, nc)
+		remap := make([][]uint8, nc)
+		for c := 0; c < nc; c++ {
+			remap[c] = make([]uint8, len(l.values[c]))
+			for lid, v := range l.values[c] {
+				if isMissing[v] {
+					continue
+				}
+				gid, _ := slices.BinarySearch(in.values[c][1:], v)
+				remap[c][lid] = uint8(gid + 1)
+			}
+		}
+		base := int(in.offset[i]) * nc
+		for j := range l.rows {
+			for c := 0; c < nc; c++ {
+				g := remap[c][l.cov[j*nc+c]]
+				in.cov[base+j*nc+c] = g
+				if g == 0 {
+					in.missingCov[i][c]++
+				}
+			}
+		}
+		l.cov, l.vocab, l.values = nil, nil, nil
+	}
+	return in, nil
+}
