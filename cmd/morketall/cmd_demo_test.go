@@ -70,6 +70,17 @@ func TestDemo(t *testing.T) {
 		t.Error("the demo's estimate has no bootstrap")
 	}
 
+	// Every step's manifest is there and matches its files.
+	if _, ok := commands["link"]; ok {
+		checkManifest(t, filepath.Join(dir, "table.csv"), "link")
+	}
+	if _, ok := commands["pseudonymise"]; ok {
+		checkManifest(t, filepath.Join(dir, "project.key"), "keygen")
+		for _, x := range w.Extracts {
+			checkManifest(t, filepath.Join(dir, "pseudonymised", x.Agency.List+".mkt"), "pseudonymise")
+		}
+	}
+
 	// Manifests: hashes match, no key material.
 	keyText, _ := os.ReadFile(filepath.Join(dir, "project.key"))
 	for _, mf := range []string{"demo.manifest.json", "estimate.json.manifest.json", "report.html.manifest.json", "report-published.html.manifest.json"} {
