@@ -151,6 +151,9 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 {{with .LinkRules}}<div class="scroll">{{template "table" .}}</div>{{end}}
 <p class="note">{{.LinkSensNote}}</p>
 {{else}}<p class="note">{{.LinkNote}}</p>{{end}}
+{{with .LinkErr}}<h3>If the linkage made errors</h3>
+<p>The overlap table is perturbed as if a share of the true links had been missed (one person counted twice) or a share of the links were false (two people counted as one), many times over, and the chosen model is fitted again. Missed links raise the estimate; false links lower it.</p>
+<div class="scroll">{{template "table" .}}</div>{{end}}
 </section>
 
 <section id="assumptions">

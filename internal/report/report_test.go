@@ -91,7 +91,7 @@ func TestInternalReportHasEverySection(t *testing.T) {
 	for _, want := range []string{"banner internal", `id="overlap-table"`, `aria-label="Overlap plot`,
 		`aria-label="Estimates of the best models"`, `aria-label="Bootstrap distribution of the estimate"`,
 		`aria-label="Estimates by stratum"`, `aria-label="The estimate under each linkage rule"`, `aria-label="People on each list"`,
-		`id="estimate"`, "2,744"} {
+		`id="estimate"`, "2,744", `id="linkage-errors"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("internal report lacks %q", want)
 		}
