@@ -79,7 +79,7 @@ func TestReportFromTable(t *testing.T) {
 
 func TestReportFromEstimateJSON(t *testing.T) {
 	dir := t.TempDir()
-	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "../../testdata/ukdat_5.csv")
+	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "--nboot", "20", "../../testdata/ukdat_5.csv")
 	if code != exitOK {
 		t.Fatalf("estimate: exit %d\n%s", code, stderr)
 	}
