@@ -295,6 +295,8 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if saved == nil {
 		take(Loose, lk)
 	} else {
+		// The second pass reuses the first one's scratch space.
+		saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
 		lk = saved
 		for k := first; k < m; k++ {
 			if err := ctx.Err(); err != nil {

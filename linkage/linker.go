@@ -290,7 +290,16 @@ func contradicted(blk []uint32, token []uint32) bool {
 // not on the order of records or blocks.
 func (lk *linker) level(b *blocks, finer []uint32) levelStats {
 	var st levelStats
-	listOf := lk.in.listOf
+	offset := lk.in.offset
+	// listOf finds a record's list from the offsets: a few comparisons
+	// instead of a cache miss.
+	listOf := func(r uint32) int {
+		l := 0
+		for offset[l+1] <= r {
+			l++
+		}
+		return l
+	}
 	nodes := lk.nodes
 	// Each block record touches at most one person and one list-person.
 	if need := len(b.recs); cap(lk.ts) < need {
@@ -319,6 +328,11 @@ func (lk *linker) level(b *blocks, finer []uint32) levelStats {
 			for _, r := range b.recs[start:end] {
 				sink += nodes[nodes[r].par].slot
 			}
+			if finer != nil {
+				for _, r := range b.recs[start:end] {
+					sink += finer[r]
+				}
+			}
 			lk.sink += sink
 		}
 		blk := b.block(bi)
@@ -332,7 +346,7 @@ func (lk *linker) level(b *blocks, finer []uint32) levelStats {
 		for _, r := range blk[1:] {
 			g := lk.slotOf(lk.find(r))
 			root := lk.tunion(gp, g)
-			if listOf[r] == listOf[prev] {
+			if listOf(r) == listOf(prev) {
 				// A within-list link: it merges two list-persons unless
 				// they are already one.
 				a := lk.lsfind(lk.lslotOf(lk.lfind(prev)))
@@ -388,21 +402,25 @@ func (lk *linker) level(b *blocks, finer []uint32) levelStats {
 		}
 		lk.nodes[rec].lslot = none
 	}
+	// Persons that do not change (a component of one slot: a block whose
+	// records were one person already; a refused component) only get
+	// their slot cleared.
 	w := lk.words - 1
 	for s := range ns {
 		root := lk.tfind(uint32(s))
 		t := &lk.ts[s]
 		nd := &lk.nodes[t.rec]
 		nd.slot = none
-		switch {
-		case !lk.ok[root]:
-		case root != uint32(s):
+		if !lk.ok[root] || lk.size[root] < 2 {
+			continue
+		}
+		if root != uint32(s) {
 			nd.par = lk.ts[root].rec
-		default:
-			nd.pat, nd.size, nd.cov = t.or, t.size, t.cov
-			if w > 0 {
-				copy(lk.covx[int(t.rec)*w:int(t.rec+1)*w], lk.tcovx[s*w:(s+1)*w])
-			}
+			continue
+		}
+		nd.pat, nd.size, nd.cov = t.or, t.size, t.cov
+		if w > 0 {
+			copy(lk.covx[int(t.rec)*w:int(t.rec+1)*w], lk.tcovx[s*w:(s+1)*w])
 		}
 	}
 	lk.ts, lk.tcovx, lk.ls = lk.ts[:0], lk.tcovx[:0], lk.ls[:0]
