@@ -115,6 +115,7 @@ func runEstimate(e *env, args []string) int {
 		return code
 	}
 	opts.Context = e.ctx
+	m := e.auditFor("estimate") // written beside -o
 	bootstrapping := opts.Interval == mse.IntervalBCa || opts.Interval == mse.IntervalPercentile
 	var prog *progress
 	if bootstrapping {
@@ -146,6 +147,14 @@ func runEstimate(e *env, args []string) int {
 		})
 		if err != nil {
 			e.errorf("%q: %v", *out, err)
+			return exitFailure
+		}
+		m.AddInput("table", pos[0])
+		if res.Options.Seed != nil {
+			m.SetSeed("bootstrap", *res.Options.Seed)
+		}
+		m.SetOption("options", res.Options)
+		if !e.finishAudit(m, *force, [2]string{"estimate", *out}) {
 			return exitFailure
 		}
 		if !*asJSON {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/morketall/morketall/internal/atomicfile"
+	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/pseudonym"
 )
 
@@ -56,6 +57,7 @@ func runKeygen(e *env, args []string) int {
 			return exitFailure
 		}
 	}
+	m := e.auditFor("keygen") // the manifest holds the fingerprint, never the key
 	var key *pseudonym.Key
 	var err error
 	if *pass {
@@ -97,6 +99,13 @@ func runKeygen(e *env, args []string) int {
 		} else {
 			e.errorf("writing key file %q: %v", *out, err)
 		}
+		return exitFailure
+	}
+	m.AddSecretOutput("key", *out)
+	m.KeyFingerprint = key.Fingerprint()
+	m.SetOption("passphrase", *pass)
+	if err := manifest.Write(manifest.PathFor(*out), m, *force); err != nil {
+		e.errorf("writing the manifest of %q: %v", *out, err)
 		return exitFailure
 	}
 	fmt.Fprintln(e.stdout, key.Fingerprint())

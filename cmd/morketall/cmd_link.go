@@ -90,6 +90,7 @@ func runLink(e *env, args []string) int {
 		}
 	}
 
+	m := e.auditFor("link") // written beside -o
 	res, err := linkage.LinkFiles(e.ctx, files, opts)
 	if err != nil {
 		return linkError(e, err)
@@ -108,6 +109,19 @@ func runLink(e *env, args []string) int {
 			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
 			return exitFailure
 		}
+	}
+	for _, f := range files {
+		m.AddInput("pseudonymised-list", f)
+	}
+	m.KeyFingerprint, m.SchemaHash = res.Report.KeyFingerprint, res.Report.SchemaHash
+	m.SetOption("rule", rule.String())
+	m.SetOption("strata", opts.Strata)
+	auditOut := [][2]string{{"table", *out}}
+	if *reportPath != "" {
+		auditOut = append(auditOut, [2]string{"linkage-report", *reportPath})
+	}
+	if !e.finishAudit(m, *force, auditOut...) {
+		return exitFailure
 	}
 	writeLinkReport(e.stderr, res)
 	for _, k := range res.Report.Keys {

@@ -66,6 +66,7 @@ func runPseudonymise(e *env, args []string) int {
 		return exitUsage
 	}
 	in := pos[0]
+	m := e.auditFor("pseudonymise")
 	opts := &extract.Options{Encoding: *enc, Sheet: *sheet}
 	switch *delim {
 	case "":
@@ -185,6 +186,21 @@ func runPseudonymise(e *env, args []string) int {
 		}
 	}
 	rep := lst.Report()
+	m.AddInput("extract", in)
+	m.AddSecretInput("key", *keyPath)
+	if *schemaPath != "" {
+		m.AddInput("schema", *schemaPath)
+	}
+	m.KeyFingerprint, m.SchemaHash = rep.KeyFingerprint, rep.SchemaHash
+	m.SetOption("list", *list)
+	m.SetOption("strict", *strict)
+	outs := [][2]string{{"pseudonymised-list", *out}}
+	if *reportPath != "" {
+		outs = append(outs, [2]string{"quality-report", *reportPath})
+	}
+	if !e.finishAudit(m, *force, outs...) {
+		return exitFailure
+	}
 	rep.WriteText(e.stderr)
 	fmt.Fprintf(e.stdout, "%s: list %s, %d records (%d rejected), key %s, schema %s\n",
 		*out, rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, rep.KeyFingerprint, rep.SchemaHash)

@@ -1,0 +1,263 @@
+// Package manifest writes the audit trail of morketall: every command that
+// writes results also writes a manifest beside them, a small JSON file that
+// says what was run, on which inputs, with which options and seeds, and
+// what came out.
+//
+// # What a manifest holds
+//
+// The tool version and the Go version; the command line with secrets
+// redacted (the caller passes it already redacted); the SHA-256 and size of
+// every input and output file; the key fingerprint and schema hash when a
+// key was used; the seeds of every random procedure; the options; start
+// and end time and the duration of each named step.
+//
+// # What a manifest never holds
+//
+// Personal data, and key material. A file marked secret (a key file) is
+// listed by path and role only: neither its content nor any hash of it is
+// recorded, since a hash of a passphrase-derived key file would be one more
+// value to test guesses against. The key is identified by its fingerprint,
+// which the pseudonym package derives for exactly that purpose. Options and
+// notes are written as given: callers put only names, numbers and flags in
+// them, never a field value of a record.
+//
+// # Compatibility
+//
+// The format is "morketall-manifest", version 1. Fields may be added; they
+// do not change meaning.
+package manifest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/morketall/morketall/internal/atomicfile"
+)
+
+// Format and Version identify the manifest format.
+const (
+	Format  = "morketall-manifest"
+	Version = 1
+)
+
+// Suffix is appended to an output's path to name its manifest.
+const Suffix = ".manifest.json"
+
+// PathFor returns the manifest path for an output file: OUT.manifest.json.
+func PathFor(output string) string { return output + Suffix }
+
+// File is one input or output.
+type File struct {
+	// Role says what the file is: "table", "estimate", "extract", "key",
+	// "report", "pseudonymised-list", ….
+	Role string `json:"role"`
+	Path string `json:"path"`
+	// Bytes and SHA256 (lowercase hex) describe the content; both are
+	// absent for a secret file.
+	Bytes  int64  `json:"bytes,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	// Secret marks a file whose content must not be described (a key).
+	Secret bool `json:"secret,omitempty"`
+}
+
+// Step is the duration of a named part of the work.
+type Step struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Manifest is the audit record of one command. Build it with New, add
+// files, steps, seeds and options, and Write it when the outputs exist.
+type Manifest struct {
+	Format      string `json:"format"`
+	Version     int    `json:"version"`
+	Tool        string `json:"tool"`
+	ToolVersion string `json:"tool_version"`
+	GoVersion   string `json:"go_version"`
+	// Command is the subcommand ("report"); CommandLine the whole command
+	// line with secrets redacted.
+	Command     string    `json:"command"`
+	CommandLine string    `json:"command_line"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	Seconds     float64   `json:"seconds"`
+	Inputs      []File    `json:"inputs"`
+	Outputs     []File    `json:"outputs"`
+	// KeyFingerprint and SchemaHash identify the key and schema used.
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	SchemaHash     string `json:"schema_hash,omitempty"`
+	// Seeds of every random procedure, by name.
+	Seeds map[string]uint64 `json:"seeds,omitempty"`
+	// Options as the command resolved them (defaults filled in).
+	Options map[string]any `json:"options,omitempty"`
+	Steps   []Step         `json:"steps,omitempty"`
+	// Notes are free remarks of the command (never data values).
+	Notes []string `json:"notes,omitempty"`
+
+	now func() time.Time
+}
+
+// New starts a manifest for a command. commandLine must already have its
+// secrets redacted.
+func New(command, commandLine, toolVersion string) *Manifest {
+	m := &Manifest{
+		Format: Format, Version: Version, Tool: "morketall", ToolVersion: toolVersion,
+		GoVersion: runtime.Version(), Command: command, CommandLine: commandLine,
+		Inputs: []File{}, Outputs: []File{}, now: time.Now,
+	}
+	m.Started = m.now().UTC()
+	return m
+}
+
+// AddInput records an input file with its hash.
+func (m *Manifest) AddInput(role, path string) error {
+	f, err := describe(role, path)
+	if err != nil {
+		return err
+	}
+	m.Inputs = append(m.Inputs, f)
+	return nil
+}
+
+// AddOutput records an output file with its hash. Call it after the file
+// has been written.
+func (m *Manifest) AddOutput(role, path string) error {
+	f, err := describe(role, path)
+	if err != nil {
+		return err
+	}
+	m.Outputs = append(m.Outputs, f)
+	return nil
+}
+
+// AddSecretInput records a secret input (a key file) by role and path only.
+func (m *Manifest) AddSecretInput(role, path string) {
+	m.Inputs = append(m.Inputs, File{Role: role, Path: path, Secret: true})
+}
+
+// AddSecretOutput records a secret output (a key file) by role and path only.
+func (m *Manifest) AddSecretOutput(role, path string) {
+	m.Outputs = append(m.Outputs, File{Role: role, Path: path, Secret: true})
+}
+
+// SetSeed records the seed of a random procedure.
+func (m *Manifest) SetSeed(name string, seed uint64) {
+	if m.Seeds == nil {
+		m.Seeds = map[string]uint64{}
+	}
+	m.Seeds[name] = seed
+}
+
+// SetOption records an option value (a name, number, flag or list of them).
+func (m *Manifest) SetOption(name string, value any) {
+	if m.Options == nil {
+		m.Options = map[string]any{}
+	}
+	m.Options[name] = value
+}
+
+// Time runs fn and records its duration as a step.
+func (m *Manifest) Time(name string, fn func() error) error {
+	start := m.now()
+	err := fn()
+	m.Steps = append(m.Steps, Step{Name: name, Seconds: m.now().Sub(start).Seconds()})
+	return err
+}
+
+// Note adds a remark.
+func (m *Manifest) Note(format string, args ...any) {
+	m.Notes = append(m.Notes, fmt.Sprintf(format, args...))
+}
+
+func describe(role, path string) (File, error) {
+	sum, n, err := HashFile(path)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Role: role, Path: path, Bytes: n, SHA256: sum}, nil
+}
+
+// HashFile returns the lowercase hex SHA-256 of a file and its size.
+func HashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("manifest: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// Finish stamps the end time. Write calls it when it has not been called.
+func (m *Manifest) Finish() {
+	if m.now == nil {
+		m.now = time.Now
+	}
+	m.Finished = m.now().UTC()
+	m.Seconds = m.Finished.Sub(m.Started).Seconds()
+}
+
+// Marshal returns the manifest as indented JSON.
+func (m *Manifest) Marshal() ([]byte, error) {
+	if m.Finished.IsZero() {
+		m.Finish()
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Write writes the manifest to path atomically; force replaces an
+// existing file.
+func Write(path string, m *Manifest, force bool) error {
+	b, err := m.Marshal()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, &atomicfile.Options{Force: force})
+}
+
+// Read parses a manifest.
+func Read(r io.Reader) (*Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if m.Format != Format {
+		return nil, errors.New("manifest: not a morketall manifest")
+	}
+	if m.Version != Version {
+		return nil, fmt.Errorf("manifest: version %d not supported", m.Version)
+	}
+	return &m, nil
+}
+
+// Verify re-hashes every non-secret input and output and returns the
+// paths whose content no longer matches (or that are missing).
+func (m *Manifest) Verify() (changed []string) {
+	for _, f := range slices.Concat(m.Inputs, m.Outputs) {
+		if f.Secret {
+			continue
+		}
+		sum, n, err := HashFile(f.Path)
+		if err != nil || sum != f.SHA256 || n != f.Bytes {
+			changed = append(changed, f.Path)
+		}
+	}
+	return changed
+}

@@ -1,0 +1,278 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/morketall/morketall/internal/disclosure"
+	"github.com/morketall/morketall/mse"
+)
+
+// fixture estimates testdata/ukdat_5.csv (the UK 2013 data, five lists) with
+// conditional intervals, so the test needs no bootstrap, and attaches a
+// synthetic bootstrap, strata and linkage report so every section shows.
+func fixture(t *testing.T) *Input {
+	t.Helper()
+	f, err := os.Open("../../testdata/ukdat_5.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tab, _, err := mse.ReadTable(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := mse.Estimate(tab, &mse.Options{Interval: mse.IntervalConditional, Quantiles: []float64{0.025, 0.1, 0.9, 0.975}})
+	if err != nil || !res.Estimated() {
+		t.Fatalf("estimate: %v %v", err, res.Reason)
+	}
+	// A synthetic bootstrap around the estimate (the report only draws it).
+	reps := make([]float64, 200)
+	for i := range reps {
+		reps[i] = *res.Estimate * (0.7 + 0.6*float64(i)/199)
+	}
+	res.Bootstrap = &mse.BootstrapInfo{Seed: 1, NBoot: 200, Scheme: "cells", Replicates: reps,
+		ModelFrequency: []mse.ModelCount{{Notation: res.Model.Notation, Count: 120}, {Notation: "[12,3,4,5]", Count: 80}}}
+	// Strata: one large, one small (withheld when publishing).
+	big, small := 2100.0, 40.0
+	in := &Input{Result: res, Table: tab, Version: "test",
+		Strata: []mse.StratumResult{
+			{Stratum: map[string]string{"sex": "F"}, Result: &mse.Result{Status: "ok", Observed: 1500, Estimate: &big, Lists: tab.Lists}},
+			{Stratum: map[string]string{"sex": "M"}, Result: &mse.Result{Status: "ok", Observed: 7, Estimate: &small, Lists: tab.Lists}},
+		},
+		Linkage: linkageFixture(tab)}
+	return in
+}
+
+// linkageFixture makes a linkage report whose default table is tab and whose
+// strict and loose tables move one person between cells.
+func linkageFixture(tab *mse.Table) *LinkageReport {
+	lr := &LinkageReport{Format: LinkageFormat, Version: 1, Rule: "default", KeyFingerprint: "mkfp1-0011223344556677",
+		SchemaHash: "sha256:abcd", MatchKeys: []string{"nid", "name_dob_sex"}, MaxTokenFrequency: 20, Records: 2900}
+	for i, name := range tab.Lists {
+		lr.Lists = append(lr.Lists, LinkageList{Name: name, Records: tab.ListTotals()[i] + 2, Duplicates: map[string]int{"default": 2}})
+	}
+	lr.Keys = []LinkageKey{{Name: "nid", Level: 1, Links: 150, Ambiguous: 1, MaxTokenFrequency: 2}, {Name: "name_dob_sex", Level: 2, Links: 70, CovariateConflicts: 2}}
+	for _, rule := range []string{"strict", "default", "loose"} {
+		lrr := LinkageRule{Rule: rule, Keys: lr.MatchKeys}
+		for p, n := range tab.Cells() {
+			if n == 0 {
+				continue
+			}
+			lrr.Table = append(lrr.Table, LinkageCell{Pattern: mse.Pattern(p).String(tab.K()), Count: n})
+			lrr.Persons += n
+		}
+		lr.Rules = append(lr.Rules, lrr)
+	}
+	return lr
+}
+
+func render(t *testing.T, in *Input, publish bool) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, in, &Options{Publish: publish}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestInternalReportHasEverySection(t *testing.T) {
+	html := render(t, fixture(t), false)
+	for _, id := range Sections {
+		if !strings.Contains(html, `<section id="`+id+`"`) {
+			t.Errorf("section %q missing", id)
+		}
+	}
+	for _, want := range []string{"banner internal", `id="overlap-table"`, `aria-label="Overlap plot`,
+		`aria-label="Estimates of the best models"`, `aria-label="Bootstrap distribution of the estimate"`,
+		`aria-label="Estimates by stratum"`, `aria-label="The estimate under each linkage rule"`, `aria-label="People on each list"`,
+		`id="estimate"`, "2,744", `id="linkage-errors"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("internal report lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, "<svg"); n < 6 {
+		t.Errorf("%d plots, want at least 6", n)
+	}
+	// Self-contained: no script and nothing fetched.
+	for _, bad := range []string{"<script", "<link", "@import", "url(http", "<iframe", "<img"} {
+		if strings.Contains(strings.ToLower(html), bad) {
+			t.Errorf("report contains %q", bad)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?i)(src|href)="([^"#][^"]*)"`).FindAllStringSubmatch(html, -1) {
+		if !strings.HasPrefix(m[2], "data:") {
+			t.Errorf("report refers to an external resource: %s", m[0])
+		}
+	}
+}
+
+var (
+	countCell = regexp.MustCompile(`<td class="count">([^<]*)</td>`)
+	anyCell   = regexp.MustCompile(`<td(?: class="([^"]*)")?>([^<]*)</td>`)
+)
+
+// TestPublishedReportDisclosure parses the published HTML: every count
+// cell is a multiple of 3 (so never 1 or 2), small strata and lists are
+// withheld, estimates are rounded, and the overlap table and plot are
+// absent.
+func TestPublishedReportDisclosure(t *testing.T) {
+	in := fixture(t)
+	html := render(t, in, true)
+	if !strings.Contains(html, "banner published") || strings.Contains(html, "banner internal") {
+		t.Error("published report not labelled as such")
+	}
+	for _, bad := range []string{`id="overlap-table"`, `aria-label="Overlap plot`, "seen by this list only"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("published report contains %q", bad)
+		}
+	}
+	cells := countCell.FindAllStringSubmatch(html, -1)
+	if len(cells) < 20 {
+		t.Fatalf("only %d count cells found: the test would prove nothing", len(cells))
+	}
+	for _, c := range cells {
+		n, err := strconv.Atoi(strings.ReplaceAll(c[1], ",", ""))
+		if err != nil {
+			t.Errorf("count cell %q is not a number", c[1])
+			continue
+		}
+		if n%disclosure.Base != 0 {
+			t.Errorf("published count %d is not a multiple of %d", n, disclosure.Base)
+		}
+	}
+	// No cell of the overlap table appears as a count: the capture patterns
+	// with a count of 1 or 2 would be the disclosive ones.
+	for _, c := range anyCell.FindAllStringSubmatch(html, -1) {
+		if c[1] != "count" && c[1] != "est" {
+			continue
+		}
+		if v := strings.ReplaceAll(c[2], ",", ""); v == "1" || v == "2" {
+			t.Errorf("a published cell shows %q", c[2])
+		}
+	}
+	// Estimates are rounded to 10.
+	m := regexp.MustCompile(`id="estimate">([0-9,]+)<`).FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("no headline estimate")
+	}
+	if n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", "")); n%10 != 0 {
+		t.Errorf("published estimate %d not rounded", n)
+	}
+	// The small stratum (7 observed) has no published estimate.
+	if !strings.Contains(html, "not published") {
+		t.Error("the small stratum's estimate is not withheld")
+	}
+	// The exact observed count is not shown; the rounded one is.
+	if strings.Contains(html, "2,744") || !strings.Contains(html, ">2,745<") {
+		t.Error("observed count not rounded to a multiple of 3")
+	}
+}
+
+func TestPublishedSmallListSuppressed(t *testing.T) {
+	tab, err := mse.NewTable([]string{"A", "B", "C"}, []mse.Pattern{1, 2, 3, 4, 5, 6, 7}, []int{40, 30, 10, 2, 0, 0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := mse.Estimate(tab, &mse.Options{Method: mse.MethodMain, Interval: mse.IntervalConditional})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := render(t, &Input{Result: res, Table: tab}, true)
+	if !strings.Contains(html, "fewer than 3") {
+		t.Error("list C (2 people) is not withheld")
+	}
+	internal := render(t, &Input{Result: res, Table: tab}, false)
+	if strings.Contains(internal, "fewer than 3") {
+		t.Error("the internal report withholds a list")
+	}
+}
+
+func TestNotEstimable(t *testing.T) {
+	res := &mse.Result{Lists: []string{"A", "B"}, Observed: 12, Status: "not_estimable", Reason: "no overlap between the lists", Method: "main"}
+	html := render(t, &Input{Result: res}, false)
+	if !strings.Contains(html, "not estimable") || !strings.Contains(html, "no overlap between the lists") {
+		t.Error("not-estimable result not explained")
+	}
+	for _, id := range Sections {
+		if !strings.Contains(html, `<section id="`+id+`"`) {
+			t.Errorf("section %q missing", id)
+		}
+	}
+}
+
+func TestMismatchedTable(t *testing.T) {
+	in := fixture(t)
+	other, _ := mse.NewTable([]string{"X", "Y"}, []mse.Pattern{1, 2, 3}, []int{1, 2, 3})
+	in.Table = other
+	if err := Render(&bytes.Buffer{}, in, nil); !errors.Is(err, ErrMismatch) {
+		t.Errorf("Render with another table: %v, want ErrMismatch", err)
+	}
+	if err := Render(&bytes.Buffer{}, &Input{}, nil); !errors.Is(err, ErrNoResult) {
+		t.Errorf("Render without a result: %v", err)
+	}
+}
+
+// TestEstimateJSONOnly renders from the estimate alone: the sections that
+// need the table say how to get them instead.
+func TestEstimateJSONOnly(t *testing.T) {
+	in := fixture(t)
+	in.Table, in.Linkage, in.Strata, in.Result.Bootstrap = nil, nil, nil, nil
+	html := render(t, in, false)
+	for _, want := range []string{"give them with --table", "--interval bca", "not broken down by stratum", "No linkage report"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report without table lacks the note %q", want)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a, b := render(t, fixture(t), true), render(t, fixture(t), true)
+	if a != b {
+		t.Error("two renderings of the same input differ")
+	}
+}
+
+func TestReadLinkageReport(t *testing.T) {
+	for _, s := range []string{`{`, `{"format":"other","version":1}`, `{"format":"morketall-linkage-report","version":2}`, `[1]`} {
+		_, err := ReadLinkageReport(strings.NewReader(s))
+		if err == nil {
+			t.Errorf("%s accepted", s)
+		} else if strings.Contains(err.Error(), "other") {
+			t.Errorf("error quotes the input: %v", err)
+		}
+	}
+	lr, err := ReadLinkageReport(strings.NewReader(`{"format":"morketall-linkage-report","version":1,"rule":"default","lists":[{"name":"A","records":3}]}`))
+	if err != nil || lr.Lists[0].Name != "A" {
+		t.Errorf("valid report: %v %+v", err, lr)
+	}
+}
+
+func TestFmtInt(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 12: "12", 999: "999", 1000: "1,000", 25311: "25,311", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := fmtInt(n); got != want {
+			t.Errorf("fmtInt(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestListBarsLabelled checks that each bar of the list plot carries its
+// own list's count (the plot draws the first list on top).
+func TestListBarsLabelled(t *testing.T) {
+	h, err := hbarPlot("t", "x", []string{"A", "B", "C"}, []float64{5, 50, 500}, []string{"5", "50", "500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(h)
+	// vgsvg writes text in drawing order: the labels follow the bars from
+	// the bottom (C) up, so "500" comes before "50" before "5".
+	i500, i50, i5 := strings.Index(s, ">500<"), strings.Index(s, ">50<"), strings.Index(s, ">5<")
+	if i500 < 0 || i50 < 0 || i5 < 0 || !(i500 < i50 && i50 < i5) {
+		t.Errorf("labels not in bar order: %d %d %d", i500, i50, i5)
+	}
+}
