@@ -131,10 +131,26 @@ func ValidValue(s string) bool {
 	return true
 }
 
-func validByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '_' || c == '.' || c == ':' || c == '+' || c == '-'
-}
+func validByte(c byte) bool { return byteClass[c] == classValue }
+
+// Byte classes of the body, for a table-driven scan.
+const (
+	classInvalid = iota
+	classValue
+	classComma
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' ||
+			b == '_' || b == '.' || b == ':' || b == '+' || b == '-' {
+			t[c] = classValue
+		}
+	}
+	t[','] = classComma
+	return t
+}()
 
 func validColumnName(s string) bool {
 	return s != "" && ValidValue(s) && s != "record_id"
@@ -407,16 +423,18 @@ func (rd *Reader) Next() ([][]byte, error) {
 	rd.rows++
 	f := rd.fields[:0]
 	start := 0
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c == ',' {
+	var bad uint8
+	for i, c := range line {
+		switch byteClass[c] {
+		case classComma:
 			f = append(f, line[start:i])
 			start = i + 1
-			continue
+		case classInvalid:
+			bad = 1
 		}
-		if !validByte(c) {
-			return nil, fmt.Errorf("%w: line %d", ErrValue, rd.line)
-		}
+	}
+	if bad != 0 {
+		return nil, fmt.Errorf("%w: line %d", ErrValue, rd.line)
 	}
 	f = append(f, line[start:])
 	if len(f) != rd.ncol {

@@ -3,6 +3,7 @@ package mktfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -111,4 +112,37 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("re-write: %v", err)
 		}
 	})
+}
+
+func BenchmarkReader(b *testing.B) {
+	h := &Header{List: "L", KeyFingerprint: "mkfp1-0123456789abcdef", SchemaHash: "sha256:00", MatchKeys: []string{"a", "b", "c", "d", "e", "f"}, Covariates: []string{"sex", "region"}}
+	recs := make([]Record, 100000)
+	for i := range recs {
+		recs[i] = Record{ID: fmt.Sprintf("%016x", i), Tokens: make([]string, 6), Covariates: []string{"F", "eastern_europe"}}
+		for j := range recs[i].Tokens {
+			recs[i].Tokens[j] = fmt.Sprintf("%032x", i*7+j)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, h, recs); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		rd, err := NewReader(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
