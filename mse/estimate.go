@@ -195,9 +195,11 @@ type Result struct {
 	Bootstrap *BootstrapInfo `json:"bootstrap,omitempty"`
 	// Strata holds one result per stratum of a stratified estimate; the
 	// top-level estimate is then their sum (absent when unstratified).
-	Strata   []StratumResult `json:"strata,omitempty"`
-	Warnings []string        `json:"warnings,omitempty"`
-	Version  string          `json:"version,omitempty"`
+	Strata []StratumResult `json:"strata,omitempty"`
+	// LinkageError is the linkage-error sensitivity, when requested.
+	LinkageError *LinkageErrorResult `json:"linkage_error,omitempty"`
+	Warnings     []string            `json:"warnings,omitempty"`
+	Version      string              `json:"version,omitempty"`
 
 	fit  *ModelFit // the selected model's fit, for intervals
 	boot *bootRaw  // the raw bootstrap, for stratified totals

@@ -54,6 +54,9 @@ func runEstimate(e *env, args []string) int {
 	seed := fs.Uint64("seed", mse.DefaultSeed, "bootstrap seed")
 	ntop := fs.String("ntop", "default", "models searched in each bic/aic replicate: N, all, or default (all for up to 5 lists, 100 for 6)")
 	strata := fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum")
+	collapse := fs.Bool("collapse", false, "with --strata: sum over the strata and estimate the total table instead")
+	linkErr := fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01")
+	linkErrReps := fs.Int("linkage-error-reps", 200, "perturbed tables for --linkage-error (each re-runs the model selection)")
 	top := fs.Int("top", mse.DefaultTopModels, "number of top models to list")
 	asJSON := fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)")
 	out := fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout")
@@ -110,9 +113,25 @@ func runEstimate(e *env, args []string) int {
 		}
 		opts.NTop = n
 	}
+	var leOpts *mse.LinkageErrorOptions
+	if *linkErr != "" {
+		var err error
+		if leOpts, err = parseLinkageError(*linkErr); err != nil {
+			e.errorf("--linkage-error: %v", err)
+			return exitUsage
+		}
+		leOpts.Replicates, leOpts.Seed = *linkErrReps, *seed
+	}
+	if *collapse && *strata == "" {
+		e.errorf("--collapse needs --strata naming the columns to sum over")
+		return exitUsage
+	}
 	t, code := readTable(e, pos[0], splitList(*strata))
 	if code >= 0 {
 		return code
+	}
+	if *collapse {
+		t = t.Collapse()
 	}
 	opts.Context = e.ctx
 	m := e.auditFor("estimate") // written beside -o
@@ -136,6 +155,11 @@ func runEstimate(e *env, args []string) int {
 		}
 		e.errorf("%s", trimPkg(err))
 		return exitUsage
+	}
+	if leOpts != nil && res.Estimated() {
+		if code := linkageSensitivity(e, t, opts, leOpts, res); code >= 0 {
+			return code
+		}
 	}
 	res.Version = toolVersion()
 	switch {
@@ -269,6 +293,19 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 		tw.Flush()
 	}
+	if le := r.LinkageError; le != nil {
+		fmt.Fprintf(w, "\nlinkage-error sensitivity (missed links %g, false links %g; %d perturbed tables, model selection repeated)\n", le.Missed, le.False, le.Replicates+le.Failed)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  estimate as linked\t%s\n", fmtCount(le.Estimate))
+		fmt.Fprintf(tw, "  median with errors\t%s (%+.1f%%)\n", fmtCount(le.Estimate*(1+le.RelativeChange)), 100*le.RelativeChange)
+		for _, q := range le.Quantiles {
+			fmt.Fprintf(tw, "  %g quantile\t%s\n", q.Quantile, fmtCount(q.Value))
+		}
+		if le.Failed > 0 {
+			fmt.Fprintf(tw, "  not estimable\t%d tables\n", le.Failed)
+		}
+		tw.Flush()
+	}
 	if len(r.TopModels) > 1 {
 		fmt.Fprintf(w, "\ntop models\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -378,4 +415,66 @@ func stratumString(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return strings.Join(parts, ",")
+}
+
+// parseLinkageError reads "missed=0.05,false=0.01" (either part may be
+// left out).
+func parseLinkageError(s string) (*mse.LinkageErrorOptions, error) {
+	o := &mse.LinkageErrorOptions{}
+	for _, part := range splitList(s) {
+		name, val, ok := strings.Cut(part, "=")
+		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if !ok || err != nil || !(v >= 0 && v <= 1) {
+			return nil, fmt.Errorf("%q: want missed=RATE and/or false=RATE with rates in [0, 1]", part)
+		}
+		switch strings.TrimSpace(name) {
+		case "missed":
+			o.Missed = v
+		case "false":
+			o.False = v
+		default:
+			return nil, fmt.Errorf("%q: unknown rate (want missed or false)", name)
+		}
+	}
+	return o, nil
+}
+
+// linkageSensitivity perturbs the table as if the linkage had missed or
+// made false links and re-runs the estimate (the same method, no interval)
+// on each perturbed table. It returns an exit code ≥ 0 on failure.
+func linkageSensitivity(e *env, t *mse.Table, opts *mse.Options, le *mse.LinkageErrorOptions, res *mse.Result) int {
+	point := *opts
+	point.Interval = mse.IntervalNone
+	point.Progress = nil
+	strat := len(t.Strata) > 0
+	estimate := func(pt *mse.Table) (float64, error) {
+		if err := e.ctx.Err(); err != nil {
+			return 0, err
+		}
+		var r *mse.Result
+		var err error
+		if strat {
+			r, err = mse.EstimateStrata(pt, &point)
+		} else {
+			r, err = mse.Estimate(pt, &point)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if !r.Estimated() {
+			return 0, errors.New(r.Reason)
+		}
+		return *r.Estimate, nil
+	}
+	out, err := mse.LinkageError(t, estimate, le)
+	if e.ctx.Err() != nil {
+		e.errorf("interrupted: nothing was written")
+		return exitFailure
+	}
+	if err != nil {
+		e.errorf("linkage-error sensitivity: %s", trimPkg(err))
+		return exitFailure
+	}
+	res.LinkageError = out
+	return -1
 }

@@ -140,3 +140,63 @@ func TestCheckJSON(t *testing.T) {
 		t.Errorf("check of a model without MLE: exit %d, want 3", code)
 	}
 }
+
+func TestEstimateLinkageErrorAndCollapse(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "--method", "main", "--interval", "none",
+		"--linkage-error", "missed=0.1", "--linkage-error-reps", "50", "../../testdata/ukdat_5.csv")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Estimate     float64 `json:"estimate"`
+		LinkageError struct {
+			Missed         float64 `json:"missed"`
+			Replicates     int     `json:"replicates"`
+			RelativeChange float64 `json:"relative_change"`
+		} `json:"linkage_error"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	// Missed links split people on several lists into people on fewer
+	// lists: fewer overlaps, a larger estimate (PRIVACY.md).
+	if r.LinkageError.Missed != 0.1 || r.LinkageError.Replicates != 50 || !(r.LinkageError.RelativeChange > 0) {
+		t.Errorf("linkage_error %+v", r.LinkageError)
+	}
+	if _, stderr, code := runCLI(t, "", "estimate", "--linkage-error", "missed=2", "../../testdata/ukdat_5.csv"); code != exitUsage || !strings.Contains(stderr, "--linkage-error") {
+		t.Errorf("bad rate: exit %d %q", code, stderr)
+	}
+
+	// A stratified table: --strata estimates each stratum, --collapse the
+	// total table.
+	dir := t.TempDir()
+	tab := filepath.Join(dir, "t.csv")
+	os.WriteFile(tab, []byte("A,B,C,sex,count\n1,0,0,F,40\n0,1,0,F,30\n0,0,1,F,20\n1,1,0,F,6\n1,0,1,F,5\n0,1,1,F,4\n1,1,1,F,1\n"+
+		"1,0,0,M,35\n0,1,0,M,28\n0,0,1,M,25\n1,1,0,M,7\n1,0,1,M,4\n0,1,1,M,5\n1,1,1,M,2\n"), 0o600)
+	if _, stderr, code := runCLI(t, "", "estimate", tab); code != exitUsage || !strings.Contains(stderr, `column "sex"`) {
+		t.Errorf("undeclared stratum: exit %d %q", code, stderr)
+	}
+	stdout, stderr, code = runCLI(t, "", "estimate", "--json", "--method", "main", "--nboot", "100", "--strata", "sex", tab)
+	if code != exitOK {
+		t.Fatalf("strata: exit %d %s", code, stderr)
+	}
+	var s struct {
+		Estimate float64 `json:"estimate"`
+		Strata   []struct {
+			Stratum map[string]string `json:"stratum"`
+			Result  struct {
+				Estimate float64 `json:"estimate"`
+			} `json:"result"`
+		} `json:"strata"`
+		Intervals []any `json:"intervals"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Strata) != 2 || math.Abs(s.Strata[0].Result.Estimate+s.Strata[1].Result.Estimate-s.Estimate) > 1e-6 || len(s.Intervals) != 4 {
+		t.Errorf("stratified result %+v", s)
+	}
+	if _, stderr, code := runCLI(t, "", "estimate", "--method", "main", "--interval", "none", "--strata", "sex", "--collapse", tab); code != exitOK {
+		t.Errorf("collapse: exit %d %s", code, stderr)
+	}
+}

@@ -29,8 +29,11 @@ func readTable(e *env, path string, strata []string) (*mse.Table, int) {
 	}
 	if err != nil {
 		e.errorf("%q: %s", path, trimPkg(err))
-		if strings.Contains(err.Error(), "no \"count\" column") {
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "no \"count\" column"):
 			e.hintf("an overlap table has one 0/1 column per list and a count column; see DESIGN.md")
+		case strings.Contains(msg, "list value must be 0 or 1") && len(strata) == 0:
+			e.hintf("if that column is a stratum (e.g. sex or region), declare it with --strata NAME; add --collapse to estimate the total table")
 		}
 		return nil, exitUsage
 	}
