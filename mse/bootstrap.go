@@ -143,7 +143,7 @@ func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress fun
 func acceleration(counts []int, jack []float64) (float64, bool) {
 	var n, mean float64
 	for j, c := range counts {
-		if math.IsNaN(jack[j]) {
+		if math.IsNaN(jack[j]) || math.IsInf(jack[j], 0) {
 			return 0, false
 		}
 		n += float64(c)
@@ -241,6 +241,10 @@ type fixedEst struct {
 func (e *fixedEst) est(y []float64, n int) (float64, int, bool) {
 	e.f.use(y, n)
 	lf := e.f.fitLight(e.m, checkCached, [2]uint64{1}, e.start)
+	if !lf.ok && lf.code == 1 {
+		v, ok := e.f.withoutMLE(e.m)
+		return v, 0, ok
+	}
 	return lf.estimate, 0, lf.ok
 }
 
@@ -299,6 +303,20 @@ func (e *searchEst) est(y []float64, n int) (float64, int, bool) {
 		}
 		if s < best {
 			best, bestIdx, bestEst = s, i, lf.estimate
+		}
+	}
+	if bestIdx < 0 {
+		// No retained model has an estimate in this replicate. If the
+		// main-effects model is retained and merely lacks an MLE, its
+		// unrestricted fit tells whether N is unbounded.
+		for i := range e.ranked {
+			m := e.ranked[i].Model
+			if m.IsMainEffects() {
+				if code, err := e.f.code(m, checkCached, [2]uint64{uint64(i)}); err == nil && code == 1 {
+					v, ok := e.f.withoutMLE(m)
+					return v, i, ok
+				}
+			}
 		}
 	}
 	return bestEst, bestIdx, bestIdx >= 0

@@ -227,11 +227,17 @@ type BootstrapInfo struct {
 	// NotEstimable counts replicates where no model could be fitted; they
 	// are left out of the intervals.
 	NotEstimable int `json:"not_estimable"`
+	// Unbounded counts replicates whose selected model has no finite
+	// estimate because the dark figure grows without bound (typically the
+	// lists no longer overlap enough in the resample). They count as
+	// +∞ in the quantiles, so an upper limit can be open; R keeps glm's
+	// diverged value, a huge finite number, in their place.
+	Unbounded int `json:"unbounded"`
 	// Acceleration (â) and bias correction (z0) of the BCa interval.
 	Acceleration   float64 `json:"acceleration"`
 	BiasCorrection float64 `json:"bias_correction"`
-	// Replicates are the replicate estimates in replicate order (not
-	// estimable ones omitted).
+	// Replicates are the finite replicate estimates in replicate order
+	// (not estimable and unbounded ones omitted).
 	Replicates []float64 `json:"replicates"`
 	// ModelFrequency counts how many replicates selected each model, most
 	// frequent first: the model-uncertainty table.

@@ -48,7 +48,6 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 		reps = append(reps, v)
 		freq[out.selected[b]]++
 	}
-	info.Replicates = reps
 	for idx, c := range freq {
 		m := plan.models[idx]
 		info.ModelFrequency = append(info.ModelFrequency, ModelCount{Notation: m.String(), Named: m.Named(t.Lists), Count: c})
@@ -61,20 +60,39 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 	})
 	r.Bootstrap = info
 	for _, v := range out.jack {
-		if !math.IsNaN(v) {
-			info.Jackknife = append(info.Jackknife, v)
-		} else {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
 			info.Jackknife = nil
 			break
+		}
+		info.Jackknife = append(info.Jackknife, v)
+	}
+	r.setBootIntervals(info, reps, plan.popest, plan.counts, out.jack, o)
+	return nil
+}
+
+// setBootIntervals turns the replicate estimates (NaN already removed;
+// +Inf for replicates whose estimate is unbounded) into r's interval and
+// completes info. The BCa acceleration comes from the jackknife values
+// jack of the rows with the given counts.
+func (r *Result) setBootIntervals(info *BootstrapInfo, reps []float64, popest float64, counts []int, jack []float64, o Options) {
+	info.Replicates = []float64{}
+	for _, v := range reps {
+		if math.IsInf(v, 1) {
+			info.Unbounded++
+		} else {
+			info.Replicates = append(info.Replicates, v)
 		}
 	}
 	if info.NotEstimable > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d bootstrap replicates were not estimable and are left out of the interval", info.NotEstimable, o.NBoot))
 	}
+	if info.Unbounded > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("in %d of %d bootstrap replicates the selected model has no finite estimate (the dark figure is unbounded); they count as infinite, so upper limits may be open", info.Unbounded, o.NBoot))
+	}
+	r.Intervals = []Interval{}
 	if len(reps) < 10 {
 		r.Warnings = append(r.Warnings, "too few estimable bootstrap replicates for an interval")
-		r.Intervals = []Interval{}
-		return nil
+		return
 	}
 	qs := sortedUnique(o.Quantiles)
 	var limits []float64
@@ -82,26 +100,31 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 	if o.Interval == IntervalPercentile {
 		limits = percentileLimits(reps, qs)
 	} else {
-		ahat, ok := acceleration(plan.counts, out.jack)
-		if !ok {
-			r.Warnings = append(r.Warnings, "the jackknife for the BCa acceleration failed (a delete-one table was not estimable); the interval is the percentile interval")
-			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
-		} else {
+		ahat, ok := acceleration(counts, jack)
+		var err error
+		if ok {
 			var z0 float64
-			limits, z0, err = bcaLimits(reps, plan.popest, ahat, qs)
+			limits, z0, err = bcaLimits(reps, popest, ahat, qs)
 			info.Acceleration, info.BiasCorrection = ahat, z0
-			if err != nil {
-				r.Warnings = append(r.Warnings, "BCa: "+err.Error()+"; the interval is the percentile interval")
-				limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
-			}
+		}
+		switch {
+		case !ok:
+			r.Warnings = append(r.Warnings, "the jackknife for the BCa acceleration failed (a delete-one table has no finite estimate); the interval is the percentile interval")
+			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
+		case err != nil:
+			r.Warnings = append(r.Warnings, "BCa: "+err.Error()+"; the interval is the percentile interval")
+			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
 		}
 	}
-	r.Intervals = make([]Interval, len(qs))
 	for i, q := range qs {
-		v := limits[i]
-		r.Intervals[i] = Interval{Method: method, Quantile: q, Value: &v}
+		iv := Interval{Method: method, Quantile: q}
+		if v := limits[i]; finite(v) {
+			iv.Value = &v
+		} else {
+			iv.Note = "open: this limit falls among bootstrap replicates whose estimate is unbounded"
+		}
+		r.Intervals = append(r.Intervals, iv)
 	}
-	return nil
 }
 
 // newBootPlan sets up what each replicate re-runs.
@@ -181,12 +204,18 @@ func (e *stepwiseShard) est(y []float64, n int) (float64, int, bool) {
 	e.f.use(y, n)
 	_, m, err := e.f.stepwise(e.pthresh, false)
 	if err != nil {
-		return 0, -1, false
+		// The main-effects start could not be fitted.
+		v, ok := e.f.withoutMLE(m)
+		return v, e.modelIndex(m), ok
 	}
 	id, _ := pairsID(m)
 	lf := e.f.fitLight(m, checkCached, id, nil)
 	if !lf.ok {
-		return 0, -1, false
+		if lf.code != 1 {
+			return 0, -1, false
+		}
+		v, ok := e.f.withoutMLE(m)
+		return v, e.modelIndex(m), ok
 	}
 	return lf.estimate, e.modelIndex(m), true
 }

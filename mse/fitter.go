@@ -163,6 +163,9 @@ func (f *fitter) fitLight(m Model, mode checkMode, id [2]uint64, start *warmStar
 	}
 	if _, err := f.ws.Run(f.yk, &f.glm); err != nil {
 		r.reason = fmt.Errorf("%w: model %s: %v", ErrNotEstimable, m, err)
+		if c := f.ws.Coef(); len(c) > 0 {
+			r.intercept = c[0]
+		}
 		return r
 	}
 	// No condition-number check here: like R's glm.fit, a search accepts
@@ -184,6 +187,30 @@ func (f *fitter) fitLight(m Model, mode checkMode, id [2]uint64, start *warmStar
 	}
 	r.ok = true
 	return r
+}
+
+// unboundedFactor: a replicate whose dark figure exceeds this many times
+// the number observed counts as unbounded.
+const unboundedFactor = 1e6
+
+// withoutMLE handles a bootstrap replicate whose selected model m is
+// identifiable but has no maximum-likelihood estimate (check code 1): it
+// fits m without the check, as R's glm does, and returns +Inf when the
+// dark figure grows without bound (the usual case: a replicate in which
+// the lists no longer overlap enough), or the fitted value when the fit
+// settles (then it approximates the extended MLE of N). ok is false when
+// neither can be said.
+func (f *fitter) withoutMLE(m Model) (float64, bool) {
+	lf := f.fitLight(m, checkSkip, [2]uint64{}, nil)
+	n := float64(f.n)
+	limit := math.Log(unboundedFactor * n)
+	switch {
+	case lf.ok && lf.intercept <= limit:
+		return lf.estimate, true
+	case lf.intercept > limit:
+		return math.Inf(1), true
+	}
+	return math.NaN(), false
 }
 
 // code returns the existence/identifiability code of m on the current

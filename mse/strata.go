@@ -126,7 +126,7 @@ func (r *Result) sumBootstrap(results []*Result, o Options, popest float64) {
 			jack = append(jack, popest-b.popest+v)
 		}
 	}
-	info := &BootstrapInfo{Seed: *o.Seed, NBoot: nboot, Scheme: "rows, by stratum", Replicates: []float64{}, ModelFrequency: []ModelCount{}}
+	info := &BootstrapInfo{Seed: *o.Seed, NBoot: nboot, Scheme: "rows, by stratum", ModelFrequency: []ModelCount{}}
 	var ok []float64
 	for _, v := range reps {
 		if math.IsNaN(v) {
@@ -135,36 +135,6 @@ func (r *Result) sumBootstrap(results []*Result, o Options, popest float64) {
 		}
 		ok = append(ok, v)
 	}
-	info.Replicates = ok
 	r.Bootstrap = info
-	if info.NotEstimable > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d summed bootstrap replicates had a stratum that was not estimable and are left out", info.NotEstimable, nboot))
-	}
-	if len(ok) < 10 {
-		r.Warnings = append(r.Warnings, "too few estimable bootstrap replicates for an interval of the total")
-		return
-	}
-	qs := sortedUnique(o.Quantiles)
-	method := string(o.Interval)
-	var limits []float64
-	if o.Interval == IntervalPercentile {
-		limits = percentileLimits(ok, qs)
-	} else {
-		ahat, good := acceleration(counts, jack)
-		var err error
-		if good {
-			var z0 float64
-			limits, z0, err = bcaLimits(ok, popest, ahat, qs)
-			info.Acceleration, info.BiasCorrection = ahat, z0
-		}
-		if !good || err != nil {
-			r.Warnings = append(r.Warnings, "BCa for the total is undefined; the interval is the percentile interval")
-			limits, method = percentileLimits(ok, qs), string(IntervalPercentile)
-		}
-	}
-	r.Intervals = make([]Interval, len(qs))
-	for i, q := range qs {
-		v := limits[i]
-		r.Intervals[i] = Interval{Method: method, Quantile: q, Value: &v}
-	}
+	r.setBootIntervals(info, ok, popest, counts, jack, o)
 }

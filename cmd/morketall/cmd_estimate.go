@@ -277,6 +277,9 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		if b.NotEstimable > 0 {
 			fmt.Fprintf(tw, "; %d not estimable", b.NotEstimable)
 		}
+		if b.Unbounded > 0 {
+			fmt.Fprintf(tw, "; %d with an unbounded estimate", b.Unbounded)
+		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
@@ -363,7 +366,10 @@ func intervalKind(iv mse.Interval) string {
 
 func limit(iv mse.Interval) string {
 	if iv.Value == nil {
-		if iv.Note != "" {
+		switch {
+		case strings.HasPrefix(iv.Note, "open"):
+			return iv.Note
+		case iv.Note != "":
 			return "open (" + iv.Note + ")"
 		}
 		return "open"
