@@ -90,7 +90,10 @@ type SimulationSummary struct {
 	// intervals (empty for procedures without one).
 	Coverage95 Coverage `json:"coverage95"`
 	Coverage80 Coverage `json:"coverage80"`
-	// Models counts the models selected, most frequent first.
+	// Models counts the models selected, most frequent first. Lists are
+	// numbered in the simulated table after tidying: when a list was
+	// dropped from a table (say it came out empty), the numbers after it
+	// shift.
 	Models []ModelCount `json:"models"`
 	// Reasons counts why replicates were not estimable, most frequent first.
 	Reasons []ReasonCount `json:"reasons,omitempty"`
