@@ -85,7 +85,7 @@ func readCSV(t *testing.T, path string) [][]string {
 // TestSimulateSameWhateverTheCores: the JSON result is byte-identical on
 // one core and on several.
 func TestSimulateSameWhateverTheCores(t *testing.T) {
-	args := []string{"simulate", "--scenario", "sparse", "--reps", "10", "--nboot", "40", "--methods", "stepwise,bic", "--intervals", "bca,conditional", "--json"}
+	args := []string{"simulate", "--scenario", "sparse", "--reps", "10", "--nboot", "40", "--methods", "stepwise,Mh-Chao", "--intervals", "bca,conditional", "--json"}
 	prev := setProcs(1)
 	one, stderr, code := runCLI(t, "", args...)
 	setProcs(max(prev, 4))
@@ -97,7 +97,7 @@ func TestSimulateSameWhateverTheCores(t *testing.T) {
 	if one != many {
 		t.Fatal("simulation differs with the number of cores")
 	}
-	if !strings.Contains(one, `"procedure": "bic/conditional"`) {
+	if !strings.Contains(one, `"procedure": "Mh-Chao/conditional"`) {
 		t.Fatalf("procedures not crossed:\n%.400s", one)
 	}
 }
