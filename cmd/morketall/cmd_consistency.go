@@ -19,7 +19,7 @@ func init() {
 	})
 }
 
-const consistencyDefaultProcs = "main/conditional,stepwise/bca,bic/profile"
+const consistencyDefaultProcs = "main/conditional,stepwise/bca,auto/profile"
 
 const consistencySynopsis = `consistency [flags] TABLE.csv
 
