@@ -90,13 +90,19 @@ func runConsistency(e *env, args []string) int {
 		if !printJSON(e, res) {
 			return exitFailure
 		}
-		return exitOK
+	} else {
+		printConsistency(e.stdout, pos[0], res)
+		if *bf.out != "" {
+			fmt.Fprintf(e.stdout, "\nwritten to %s: consistency.csv, consistency-summary.csv, consistency.json, consistency-coverage.svg, consistency-errors.svg\n", *bf.out)
+		}
 	}
-	printConsistency(e.stdout, pos[0], res)
-	if *bf.out != "" {
-		fmt.Fprintf(e.stdout, "\nwritten to %s: consistency.csv, consistency-summary.csv, consistency.json, consistency-coverage.svg, consistency-errors.svg\n", *bf.out)
+	for _, s := range res.Summaries {
+		if s.Estimable > 0 {
+			return exitOK
+		}
 	}
-	return exitOK
+	e.errorf("not estimable: no list's size could be estimated from the other lists")
+	return exitNotEstimable
 }
 
 func printConsistency(w io.Writer, path string, r *mse.ConsistencyResult) {

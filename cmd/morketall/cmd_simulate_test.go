@@ -177,6 +177,13 @@ func TestConsistencyCommand(t *testing.T) {
 	if _, stderr, code := runCLI(t, "", "consistency"); code != exitUsage || !strings.Contains(stderr, "exactly one") {
 		t.Errorf("no table: exit %d %s", code, stderr)
 	}
+	// Artificial_3 (Chan, Silverman and Vincent 2021, Table 2): no list
+	// shares cases with both others, so nothing can be estimated.
+	art := filepath.Join(t.TempDir(), "art.csv")
+	os.WriteFile(art, []byte("A,B,C,count\n1,0,0,40\n0,1,0,30\n0,0,1,20\n1,1,0,6\n"), 0o644)
+	if stdout, stderr, code := runCLI(t, "", "consistency", "--procedures", "main/conditional", art); code != exitNotEstimable || !strings.Contains(stderr, "not estimable") || !strings.Contains(stdout, "not estimable") {
+		t.Errorf("Artificial_3: exit %d %s\n%s", code, stderr, stdout)
+	}
 	two := filepath.Join(t.TempDir(), "two.csv")
 	os.WriteFile(two, []byte("A,B,count\n1,0,5\n0,1,4\n1,1,2\n"), 0o644)
 	if _, stderr, code := runCLI(t, "", "consistency", two); code != exitUsage || !strings.Contains(stderr, "at least 3 lists") {
