@@ -1,0 +1,346 @@
+package main
+
+// Shared output of the benchmark commands (simulate, consistency,
+// sensitivity): a directory of CSV and JSON tables and SVG plots, each
+// written atomically, and the procedure flags.
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/morketall/morketall/internal/atomicfile"
+	"github.com/morketall/morketall/mse"
+)
+
+// benchFlags are the flags the benchmark commands share.
+type benchFlags struct {
+	methods, intervals, procedures *string
+	nboot                          *int
+	seed                           *uint64
+	pthresh                        *float64
+	maxorder                       *int
+	out                            *string
+	force                          *bool
+	asJSON                         *bool
+}
+
+func addBenchFlags(fs interface {
+	String(string, string, string) *string
+	Int(string, int, string) *int
+	Uint64(string, uint64, string) *uint64
+	Float64(string, float64, string) *float64
+	Bool(string, bool, string) *bool
+}, defaultProcs string) *benchFlags {
+	return &benchFlags{
+		methods:    fs.String("methods", "", "model selection methods, comma-separated: main, stepwise, bic, aic, auto, or Rcapture models (M0, Mt, Mh-Chao, …, Mth-Gamma3.5); crossed with --intervals"),
+		intervals:  fs.String("intervals", "", "interval methods, comma-separated: bca, percentile, conditional, profile, none (default with --methods: bca)"),
+		procedures: fs.String("procedures", "", "method/interval pairs, comma-separated (default "+defaultProcs+")"),
+		nboot:      fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates of each bca/percentile interval"),
+		seed:       fs.Uint64("seed", mse.DefaultSeed, "seed of everything random"),
+		pthresh:    fs.Float64("pthresh", mse.DefaultPThresh, "stepwise p-value threshold"),
+		maxorder:   fs.Int("maxorder", 0, "highest interaction order of the bic/aic search (default: MSE-R's for the number of lists)"),
+		out:        fs.String("o", "", "write CSV and JSON tables and SVG plots into this directory"),
+		force:      fs.Bool("force", false, "replace existing files in the -o directory"),
+		asJSON:     fs.Bool("json", false, "print the full result as JSON on stdout instead of the summary"),
+	}
+}
+
+// procedures resolves --procedures, or --methods × --intervals, or the
+// default list.
+func (b *benchFlags) resolve(e *env, defaults string) ([]mse.Procedure, bool) {
+	if *b.procedures != "" && (*b.methods != "" || *b.intervals != "") {
+		e.errorf("give either --procedures or --methods/--intervals, not both")
+		return nil, false
+	}
+	var procs []mse.Procedure
+	var err error
+	switch {
+	case *b.methods != "" || *b.intervals != "":
+		m, iv := *b.methods, *b.intervals
+		if m == "" {
+			m = "stepwise,bic"
+		}
+		if iv == "" {
+			iv = "bca"
+		}
+		procs, err = mse.Procedures(splitList(m), splitList(iv))
+	default:
+		list := *b.procedures
+		if list == "" {
+			list = defaults
+		}
+		for _, s := range splitList(list) {
+			p, perr := mse.ParseProcedure(s)
+			if perr != nil {
+				err = perr
+				break
+			}
+			procs = append(procs, p)
+		}
+	}
+	if err != nil {
+		e.errorf("%s", trimPkg(err))
+		return nil, false
+	}
+	if len(procs) == 0 {
+		e.errorf("no procedures given")
+		return nil, false
+	}
+	return procs, true
+}
+
+// runOptions builds the library options; the caller sets Context and
+// Progress.
+func (b *benchFlags) runOptions() mse.RunOptions {
+	s := *b.seed
+	return mse.RunOptions{NBoot: *b.nboot, PThresh: *b.pthresh, MaxOrder: *b.maxorder, Seed: &s}
+}
+
+// outputDir creates the -o directory if needed. It returns false after
+// printing an error.
+func outputDir(e *env, dir string) bool {
+	if dir == "" {
+		return true
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.errorf("%q: cannot create the output directory: %v", dir, unwrapPath(err))
+		return false
+	}
+	return true
+}
+
+// outFile is one file of an output directory.
+type outFile struct {
+	name  string
+	write func(w io.Writer) error
+}
+
+// writeOutputs writes the files atomically into dir. An existing file is
+// an error unless force; nothing is written then (all names are checked
+// first).
+func writeOutputs(e *env, dir string, force bool, files []outFile) bool {
+	if !force {
+		for _, f := range files {
+			p := filepath.Join(dir, f.name)
+			if _, err := os.Lstat(p); err == nil {
+				e.errorf("%q: file exists", p)
+				e.hintf("use --force to replace the files in %q", dir)
+				return false
+			}
+		}
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := atomicfile.Write(p, &atomicfile.Options{Force: force}, f.write); err != nil {
+			if errors.Is(err, atomicfile.ErrExists) {
+				e.errorf("%q: file exists", p)
+			} else {
+				e.errorf("%q: %v", p, err)
+			}
+			return false
+		}
+	}
+	return true
+}
+
+func jsonFile(name string, v any) outFile {
+	return outFile{name, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}}
+}
+
+func csvFile(name string, header []string, rows [][]string) outFile {
+	return outFile{name, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		if err := cw.WriteAll(rows); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	}}
+}
+
+func svgFile(name string, p *plot.Plot, width, height vg.Length) outFile {
+	return outFile{name, func(w io.Writer) error {
+		wt, err := p.WriterTo(width, height, "svg")
+		if err != nil {
+			return err
+		}
+		_, err = wt.WriteTo(w)
+		return err
+	}}
+}
+
+// printJSON writes v on stdout.
+func printJSON(e *env, v any) bool {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		e.errorf("writing JSON: %v", err)
+		return false
+	}
+	return true
+}
+
+// Number formatting for CSV cells: empty for a missing value.
+func fnum(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+
+func fptr(x *float64) string {
+	if x == nil {
+		return ""
+	}
+	return fnum(*x)
+}
+
+func fbool(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
+// pct formats a share as a percentage.
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+// coverageCSV has one row per procedure and level.
+func coverageRows(proc string, cs ...mse.Coverage) [][]string {
+	var rows [][]string
+	for _, c := range cs {
+		rows = append(rows, []string{proc, fnum(c.Level), strconv.Itoa(c.Intervals), strconv.Itoa(c.Covered),
+			fnum(c.Rate), fnum(c.SE), fnum(c.MeanWidth), fnum(c.MedianWidth), strconv.Itoa(c.Open)})
+	}
+	return rows
+}
+
+var coverageHeader = []string{"procedure", "level", "intervals", "covered", "coverage", "se", "mean_width", "median_width", "open"}
+
+// palette for the plots: colour-blind safe (Okabe–Ito).
+var palette = []color.Color{
+	color.RGBA{0, 114, 178, 255},
+	color.RGBA{213, 94, 0, 255},
+	color.RGBA{0, 158, 115, 255},
+	color.RGBA{204, 121, 167, 255},
+	color.RGBA{230, 159, 0, 255},
+	color.RGBA{86, 180, 233, 255},
+	color.RGBA{0, 0, 0, 255},
+}
+
+// coveragePlot draws, for each procedure, the coverage of its 95% and 80%
+// intervals with ±1.96 binomial standard errors, and the nominal levels as
+// dashed lines.
+func coveragePlot(title string, procs []string, cov95, cov80 []mse.Coverage) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = "coverage (share of intervals holding the truth)"
+	p.Y.Min, p.Y.Max = 0, 1.05
+	p.NominalX(procs...)
+	p.X.Tick.Label.Rotation = math.Pi / 8
+	p.X.Tick.Label.XAlign = draw.XRight
+	for li, lvl := range []struct {
+		name  string
+		level float64
+		cov   []mse.Coverage
+		shift float64
+	}{{"95% intervals", 0.95, cov95, -0.12}, {"80% intervals", 0.8, cov80, 0.12}} {
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		for i, c := range lvl.cov {
+			if c.Intervals == 0 {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: float64(i) + lvl.shift, Y: c.Rate})
+			errs = append(errs, struct{ Low, High float64 }{1.96 * c.SE, 1.96 * c.SE})
+		}
+		col := palette[li]
+		nominal := plotter.NewFunction(func(float64) float64 { return lvl.level })
+		nominal.Color = col
+		nominal.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(nominal)
+		if len(pts) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle.Color = col
+		sc.GlyphStyle.Radius = vg.Points(3.5)
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err != nil {
+			return nil, err
+		}
+		eb.Color = col
+		eb.LineStyle.Width = vg.Points(1.2)
+		p.Add(eb, sc)
+		p.Legend.Add(fmt.Sprintf("%s (nominal dashed; bars ±1.96 SE)", lvl.name), sc)
+	}
+	p.X.Min, p.X.Max = -0.6, float64(len(procs))-0.4
+	p.Legend.Top = false
+	p.Legend.Left = true
+	p.Legend.YOffs = vg.Points(8)
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+// errorPlot draws box plots of each procedure's errors (one value per
+// replicate or case), with a line at zero.
+func errorPlot(title, ylabel string, procs []string, values [][]float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	p.NominalX(procs...)
+	p.X.Tick.Label.Rotation = math.Pi / 8
+	p.X.Tick.Label.XAlign = draw.XRight
+	zero := plotter.NewFunction(func(float64) float64 { return 0 })
+	zero.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(zero)
+	w := vg.Points(28)
+	for i, v := range values {
+		if len(v) == 0 {
+			continue
+		}
+		bp, err := plotter.NewBoxPlot(w, float64(i), plotter.Values(v))
+		if err != nil {
+			return nil, err
+		}
+		bp.FillColor = lighten(palette[i%len(palette)])
+		p.Add(bp)
+	}
+	p.X.Min, p.X.Max = -0.6, float64(len(procs))-0.4
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+func lighten(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	mix := func(v uint32) uint8 { return uint8((float64(v>>8) + 2*255) / 3) }
+	return color.RGBA{mix(r), mix(g), mix(b), 255}
+}
+
+// plotSize is the size of the SVG plots: wider with more procedures.
+func plotSize(n int) (vg.Length, vg.Length) {
+	w := 5*vg.Inch + vg.Length(n)*0.6*vg.Inch
+	return min(w, 14*vg.Inch), 4.5 * vg.Inch
+}
