@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,69 +39,21 @@ lists. With -o DIR: consistency.csv, consistency-summary.csv,
 consistency.json, consistency-coverage.svg and consistency-errors.svg.`
 
 func runConsistency(e *env, args []string) int {
-	fs := newFlags(e, "consistency", consistencySynopsis)
-	bf := addBenchFlags(fs, consistencyDefaultProcs)
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+	s := &tableStudy[*mse.ConsistencyResult]{
+		name: "consistency", synopsis: consistencySynopsis, defaults: consistencyDefaultProcs,
+		study: mse.InternalConsistency, files: consistencyFiles, print: printConsistency,
+		written: "consistency.csv, consistency-summary.csv, consistency.json, consistency-coverage.svg, consistency-errors.svg",
+		status: func(e *env, r *mse.ConsistencyResult) int {
+			for _, s := range r.Summaries {
+				if s.Estimable > 0 {
+					return exitOK
+				}
+			}
+			e.errorf("not estimable: no list's size could be estimated from the other lists")
+			return exitNotEstimable
+		},
 	}
-	if len(pos) != 1 {
-		e.errorf("consistency needs exactly one overlap table")
-		fs.Usage()
-		return exitUsage
-	}
-	procs, ok := bf.resolve(e, consistencyDefaultProcs)
-	if !ok {
-		return exitUsage
-	}
-	t, code := readTable(e, pos[0], nil)
-	if code >= 0 {
-		return code
-	}
-	if !outputDir(e, *bf.out) {
-		return exitFailure
-	}
-	opts := bf.runOptions()
-	opts.Context = e.ctx
-	prog := newProgress(e, "consistency")
-	opts.Progress = prog.update
-	res, err := mse.InternalConsistency(t, procs, &opts)
-	prog.done()
-	if err != nil {
-		if errors.Is(err, mse.ErrCancelled) {
-			e.errorf("interrupted: nothing was written")
-			return exitFailure
-		}
-		e.errorf("%q: %s", pos[0], trimPkg(err))
-		return exitUsage
-	}
-	if *bf.out != "" {
-		files, err := consistencyFiles(res, pos[0])
-		if err != nil {
-			e.errorf("plotting: %v", err)
-			return exitFailure
-		}
-		if !writeOutputs(e, *bf.out, *bf.force, files) {
-			return exitFailure
-		}
-	}
-	if *bf.asJSON {
-		if !printJSON(e, res) {
-			return exitFailure
-		}
-	} else {
-		printConsistency(e.stdout, pos[0], res)
-		if *bf.out != "" {
-			fmt.Fprintf(e.stdout, "\nwritten to %s: consistency.csv, consistency-summary.csv, consistency.json, consistency-coverage.svg, consistency-errors.svg\n", *bf.out)
-		}
-	}
-	for _, s := range res.Summaries {
-		if s.Estimable > 0 {
-			return exitOK
-		}
-	}
-	e.errorf("not estimable: no list's size could be estimated from the other lists")
-	return exitNotEstimable
+	return s.run(e, args)
 }
 
 func printConsistency(w io.Writer, path string, r *mse.ConsistencyResult) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -45,63 +44,12 @@ quicker look. With -o DIR: sensitivity.csv, sensitivity.json and
 sensitivity.svg.`
 
 func runSensitivity(e *env, args []string) int {
-	fs := newFlags(e, "sensitivity", sensitivitySynopsis)
-	bf := addBenchFlags(fs, sensitivityDefaultProcs)
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+	s := &tableStudy[*mse.SensitivityResult]{
+		name: "sensitivity", synopsis: sensitivitySynopsis, defaults: sensitivityDefaultProcs,
+		study: mse.ListSensitivity, files: sensitivityFiles, print: printSensitivity,
+		written: "sensitivity.csv, sensitivity.json, sensitivity.svg",
 	}
-	if len(pos) != 1 {
-		e.errorf("sensitivity needs exactly one overlap table")
-		fs.Usage()
-		return exitUsage
-	}
-	procs, ok := bf.resolve(e, sensitivityDefaultProcs)
-	if !ok {
-		return exitUsage
-	}
-	t, code := readTable(e, pos[0], nil)
-	if code >= 0 {
-		return code
-	}
-	if !outputDir(e, *bf.out) {
-		return exitFailure
-	}
-	opts := bf.runOptions()
-	opts.Context = e.ctx
-	prog := newProgress(e, "sensitivity")
-	opts.Progress = prog.update
-	res, err := mse.ListSensitivity(t, procs, &opts)
-	prog.done()
-	if err != nil {
-		if errors.Is(err, mse.ErrCancelled) {
-			e.errorf("interrupted: nothing was written")
-			return exitFailure
-		}
-		e.errorf("%q: %s", pos[0], trimPkg(err))
-		return exitUsage
-	}
-	if *bf.out != "" {
-		files, err := sensitivityFiles(res, pos[0])
-		if err != nil {
-			e.errorf("plotting: %v", err)
-			return exitFailure
-		}
-		if !writeOutputs(e, *bf.out, *bf.force, files) {
-			return exitFailure
-		}
-	}
-	if *bf.asJSON {
-		if !printJSON(e, res) {
-			return exitFailure
-		}
-		return exitOK
-	}
-	printSensitivity(e.stdout, pos[0], res)
-	if *bf.out != "" {
-		fmt.Fprintf(e.stdout, "\nwritten to %s: sensitivity.csv, sensitivity.json, sensitivity.svg\n", *bf.out)
-	}
-	return exitOK
+	return s.run(e, args)
 }
 
 func printSensitivity(w io.Writer, path string, r *mse.SensitivityResult) {
