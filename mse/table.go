@@ -412,30 +412,19 @@ func (t *Table) Tidy() (*Table, []Warning, error) {
 // the order given), merging rows that become identical (the first keeps
 // its position) and dropping rows whose pattern becomes empty.
 func (t *Table) SelectLists(idx []int) *Table {
-	nt := &Table{Strata: slices.Clone(t.Strata)}
+	var lists []string
 	for _, i := range idx {
-		nt.Lists = append(nt.Lists, t.Lists[i])
+		lists = append(lists, t.Lists[i])
 	}
-	pos := map[string]int{}
-	for _, r := range t.Rows {
-		var p Pattern
+	return t.remap(lists, func(p Pattern) Pattern {
+		var q Pattern
 		for ni, i := range idx {
-			if r.Pattern.Has(i) {
-				p |= 1 << uint(ni)
+			if p.Has(i) {
+				q |= 1 << uint(ni)
 			}
 		}
-		if p == 0 {
-			continue
-		}
-		key := strconv.Itoa(int(p)) + "\x00" + strings.Join(r.Stratum, "\x00")
-		if j, ok := pos[key]; ok {
-			nt.Rows[j].Count += r.Count
-			continue
-		}
-		pos[key] = len(nt.Rows)
-		nt.Rows = append(nt.Rows, Row{Pattern: p, Stratum: slices.Clone(r.Stratum), Count: r.Count})
-	}
-	return nt
+		return q
+	})
 }
 
 // MergeLists returns the table with the lists idx merged into one list
@@ -447,18 +436,16 @@ func (t *Table) MergeLists(idx []int, name string) *Table {
 		in[i] = true
 	}
 	first := slices.Min(idx)
-	nt := &Table{Strata: slices.Clone(t.Strata)}
+	var lists []string
 	newIndex := make([]int, t.K())
 	for i := range t.Lists {
 		switch {
 		case i == first:
-			newIndex[i] = len(nt.Lists)
-			nt.Lists = append(nt.Lists, name)
-		case in[i]:
-			newIndex[i] = -1
-		default:
-			newIndex[i] = len(nt.Lists)
-			nt.Lists = append(nt.Lists, t.Lists[i])
+			newIndex[i] = len(lists)
+			lists = append(lists, name)
+		case !in[i]:
+			newIndex[i] = len(lists)
+			lists = append(lists, t.Lists[i])
 		}
 	}
 	for i := range t.Lists {
@@ -466,13 +453,28 @@ func (t *Table) MergeLists(idx []int, name string) *Table {
 			newIndex[i] = newIndex[first]
 		}
 	}
+	return t.remap(lists, func(p Pattern) Pattern {
+		var q Pattern
+		for i := range t.Lists {
+			if p.Has(i) {
+				q |= 1 << uint(newIndex[i])
+			}
+		}
+		return q
+	})
+}
+
+// remap returns a table over the given lists whose rows are t's with each
+// pattern mapped by f: rows that map to the same pattern and stratum are
+// summed (the first keeps its position), and rows that map to the empty
+// pattern are dropped.
+func (t *Table) remap(lists []string, f func(Pattern) Pattern) *Table {
+	nt := &Table{Lists: lists, Strata: slices.Clone(t.Strata)}
 	pos := map[string]int{}
 	for _, r := range t.Rows {
-		var p Pattern
-		for i := range t.Lists {
-			if r.Pattern.Has(i) {
-				p |= 1 << uint(newIndex[i])
-			}
+		p := f(r.Pattern)
+		if p == 0 {
+			continue
 		}
 		key := strconv.Itoa(int(p)) + "\x00" + strings.Join(r.Stratum, "\x00")
 		if j, ok := pos[key]; ok {

@@ -61,33 +61,8 @@ func runLink(e *env, args []string) int {
 			}
 		}
 	}
-	outputs := []string{*out, *reportPath}
-	for _, p := range outputs {
-		if p == "" {
-			continue
-		}
-		for _, f := range files {
-			if samePath(p, f) {
-				e.errorf("output %q would replace an input file", p)
-				return exitUsage
-			}
-		}
-	}
-	if *reportPath != "" && samePath(*reportPath, *out) {
-		e.errorf("--report and -o name the same file")
-		return exitUsage
-	}
-	if !*force {
-		for _, p := range outputs {
-			if p == "" {
-				continue
-			}
-			if _, err := os.Lstat(p); err == nil {
-				e.errorf("%q exists", p)
-				e.hintf("use --force to replace it")
-				return exitFailure
-			}
-		}
+	if code := checkOutputs(e, files, []string{*out, *reportPath}, *force); code >= 0 {
+		return code
 	}
 
 	m := e.auditFor("link") // written beside -o

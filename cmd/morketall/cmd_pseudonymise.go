@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/morketall/morketall/internal/atomicfile"
@@ -90,27 +89,8 @@ func runPseudonymise(e *env, args []string) int {
 		e.errorf("--list: %v", err)
 		return exitUsage
 	}
-	for _, p := range []string{*out, *reportPath} {
-		if p != "" && samePath(p, in) {
-			e.errorf("output %q would replace the extract", p)
-			return exitUsage
-		}
-	}
-	if *reportPath != "" && samePath(*reportPath, *out) {
-		e.errorf("--report and -o name the same file")
-		return exitUsage
-	}
-	if !*force {
-		for _, p := range []string{*out, *reportPath} {
-			if p == "" {
-				continue
-			}
-			if _, err := os.Lstat(p); err == nil {
-				e.errorf("%q exists", p)
-				e.hintf("use --force to replace it")
-				return exitFailure
-			}
-		}
+	if code := checkOutputs(e, []string{in}, []string{*out, *reportPath}, *force); code >= 0 {
+		return code
 	}
 
 	key, code := loadKey(e, *keyPath)
@@ -215,15 +195,6 @@ func checkListName(s string) error {
 		}
 	}
 	return nil
-}
-
-func samePath(a, b string) bool {
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // describe formats a field problem as `"file": line N, column "c": what`.

@@ -68,20 +68,8 @@ func runReport(e *env, args []string) int {
 	}
 	input := pos[0]
 	mpath := manifest.PathFor(*out)
-	for _, p := range []string{input, *linkPath, *tablePath} {
-		if p != "" && (samePathReport(p, *out) || samePathReport(p, mpath)) {
-			e.errorf("output %q would replace an input", *out)
-			return exitUsage
-		}
-	}
-	if !*force {
-		for _, p := range []string{*out, mpath} {
-			if _, err := os.Lstat(p); err == nil {
-				e.errorf("%q exists", p)
-				e.hintf("use --force to replace it")
-				return exitFailure
-			}
-		}
+	if code := checkOutputs(e, []string{input, *linkPath, *tablePath}, []string{*out, mpath}, *force); code >= 0 {
+		return code
 	}
 	m := manifest.New("report", e.commandLine(), toolVersion())
 	m.SetOption("publish", *publish)
@@ -283,19 +271,4 @@ func fileError(e *env, path string, err error) int {
 	}
 	e.errorf("%q: cannot read: %v", path, unwrapPath(err))
 	return exitUsage
-}
-
-// samePathReport reports whether two paths name the same file.
-func samePathReport(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	if err1 == nil && err2 == nil && aa == bb {
-		return true
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }

@@ -52,6 +52,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/morketall/morketall/mse"
 )
@@ -381,18 +382,8 @@ func (g *gen) person(id int) Person {
 	return p
 }
 
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+// daysIn is the number of days in month m of year y.
+func daysIn(y, m int) int { return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() }
 
 // capture decides the lists a person is on. Probabilities were tuned so
 // that list sizes and the share of people seen resemble the scenario.
