@@ -521,6 +521,9 @@ func modelInfo(m Model, lists []string) *ModelInfo {
 	return mi
 }
 
+// TermNames returns the names of the lists in a term, in list order.
+func TermNames(t Term, lists []string) []string { return termNames(t, lists) }
+
 func termNames(t Term, lists []string) []string {
 	var out []string
 	for _, f := range t.Factors() {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/morketall/morketall/loglinear"
@@ -126,7 +127,7 @@ func runCheck(e *env, args []string) int {
 			LPObjective: ch.LPObjective, RankDeficiency: ch.RankDeficiency, EmptyMargins: [][]string{},
 			Cells: len(ch.KeptCells), Params: len(ch.KeptTerms)}
 		for _, em := range ch.EmptyTerms {
-			ent.EmptyMargins = append(ent.EmptyMargins, []string{mse.TermName(em, t.Lists)})
+			ent.EmptyMargins = append(ent.EmptyMargins, mse.TermNames(em, t.Lists))
 		}
 		entries = append(entries, ent)
 	}
@@ -157,7 +158,7 @@ func printCheck(w io.Writer, t *mse.Table, entries []*checkEntry, out *checkOutp
 	for _, c := range entries {
 		var em []string
 		for _, x := range c.EmptyMargins {
-			em = append(em, x[0])
+			em = append(em, strings.Join(x, ":"))
 		}
 		ems := "-"
 		if len(em) > 0 {
