@@ -143,9 +143,11 @@ func DefaultSchemaJSON() []byte { return bytes.Clone(defaultSchemaJSON) }
 
 // DefaultSchema returns the built-in schema. It reads the columns
 // given_name, family_name, full_name, birth_date, sex, nationality,
-// national_id and exploitation (any may be absent), makes six match keys
-// (nid, name_dob_sex, sorted_name_dob, first_last_dob,
-// sorted_name_year_sex, first_last_year_sex) and four covariates (sex,
+// national_id and exploitation (any may be absent), makes eleven match
+// keys (nid, name_dob_sex, skeleton_dob, first_last_dob, first_first_dob,
+// first_last_lo_dob_sex, first_last_hi_dob_sex, skeleton_year_sex,
+// first_last_year_sex, skeleton_dm_even_sex, skeleton_dm_odd_sex; the
+// package documentation says what each is for) and four covariates (sex,
 // exploitation, region, age_band).
 func DefaultSchema() *Schema {
 	s, err := ParseSchema(defaultSchemaJSON)
