@@ -120,6 +120,12 @@
 // the same name (package linkage, "Contradicted blocks"), so that namesakes
 // born the same year with different known dates are not joined.
 //
+// The keys that keep only part of the name join people who share that part
+// and a date of birth: same-sex twins whose first names share an initial
+// share first_last_hi_dob_sex (or lo), twins with the same first given
+// name (Anna Maria and Anna Sofie) share first_first_dob. The end-to-end test populations have no twins, so
+// this risk is not measured; it is the price of linking a misspelt name.
+//
 // A missing date of birth is bridged by the identity number only: there is
 // no key without a date. Such a key was measured (name skeleton and sex,
 // checked against the year and full-date keys): its tokens are shared by
