@@ -24,10 +24,10 @@ import (
 // agency. Tokens are random 128-bit values per person and key; a record
 // misses a key with the key's missing rate and carries a different token
 // ("a typo") with the key's noise rate, so the linker meets missing keys,
-// disagreeing keys and within-list duplicates at realistic rates. The six
-// keys of the pseudonym package's default schema, so that year keys are
-// checked against full-date keys and loose takes its second pass, and its
-// four covariates.
+// disagreeing keys and within-list duplicates at realistic rates. The
+// eleven keys of the pseudonym package's default schema, so that year keys
+// are checked against full-date keys and loose takes its second pass, and
+// its four covariates.
 //
 // Run the 10-million-record case alone (it writes about 2.1 GB of files,
 // generated once before the timed loop):
@@ -38,9 +38,9 @@ import (
 
 var (
 	benchListProb = []float64{0.35, 0.30, 0.25, 0.20, 0.15, 0.10, 0.08, 0.05}
-	benchKeys     = []string{"nid", "name_dob_sex", "sorted_name_dob", "first_last_dob", "sorted_name_year_sex", "first_last_year_sex"}
-	benchMissing  = []float64{0.80, 0.10, 0.08, 0.10, 0.05, 0.04}
-	benchNoise    = []float64{0.00, 0.05, 0.03, 0.03, 0.01, 0.01}
+	benchKeys     = []string{"nid", "name_dob_sex", "skeleton_dob", "first_last_dob", "first_first_dob", "first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}
+	benchMissing  = []float64{0.80, 0.10, 0.08, 0.10, 0.10, 0.10, 0.10, 0.05, 0.04, 0.10, 0.10}
+	benchNoise    = []float64{0.00, 0.05, 0.03, 0.03, 0.03, 0.02, 0.02, 0.01, 0.01, 0.02, 0.02}
 	benchCovs     = []string{"sex", "exploitation", "region", "age_band"}
 	benchVocab    = [][]string{
 		{"F", "M", "X", "unknown"},
@@ -72,7 +72,7 @@ func benchHex(rng *rand.Rand) string {
 // generated independently from per-person and per-record PCG streams.
 func writeBenchList(path string, seed uint64, persons, l int) (int, error) {
 	var recs []mktfile.Record
-	var ptok [8][16]byte
+	ptok := make([][16]byte, len(benchKeys))
 	for p := range persons {
 		prng := rand.New(rand.NewPCG(seed, uint64(p)))
 		var on uint32

@@ -30,9 +30,11 @@
 //
 // Each file's header lists its match keys in hierarchy order, strongest
 // first (ONS style; the pseudonym package's default schema has nid,
-// name_dob_sex, sorted_name_dob, first_last_dob, sorted_name_year_sex,
-// first_last_year_sex). A token is 32 lowercase hex digits, empty when the
-// key's fields were missing. For each key, the records sharing a token make
+// name_dob_sex, skeleton_dob, first_last_dob, first_first_dob,
+// first_last_lo_dob_sex, first_last_hi_dob_sex, skeleton_year_sex,
+// first_last_year_sex, skeleton_dm_even_sex, skeleton_dm_odd_sex; its
+// documentation says which noise each key is for). A token is 32
+// lowercase hex digits, empty when the key's fields were missing. For each key, the records sharing a token make
 // a block. The keys are applied one at a time, in order, to the persons
 // formed by the stronger keys before them:
 //
@@ -75,13 +77,18 @@
 // Which key refines which follows from the key names: a key whose name has
 // the part "year" (names are split at "_") is refined by the nearest
 // stronger key whose name is the same with "dob" for "year", a part "sex"
-// being ignored on both sides: sorted_name_year_sex by sorted_name_dob,
+// being ignored on both sides: skeleton_year_sex by skeleton_dob,
 // first_last_year_sex by first_last_dob. Options.DateRefinements names the
 // pairs explicitly for a schema that names its keys otherwise.
 //
-// A record whose date was mistyped (day and month swapped, say) meets the
-// same refusal when its name matches only on the year key: a missed link,
-// the price of not merging namesakes.
+// A record whose date was mistyped (day and month swapped, a year off by
+// one) meets the same refusal when its name matches only on the year key:
+// the price of not merging namesakes. The default schema's last two keys,
+// skeleton_dm_even_sex and skeleton_dm_odd_sex, exist for such records:
+// they carry the day and month unordered and a two-year window of the
+// year, so their blocks hold records whose full dates differ by design,
+// and no key checks them; a false link through them needs two namesakes
+// of one sex with the same day and month born within two years.
 //
 // # Rules
 //
@@ -92,9 +99,9 @@
 //	default  keys 1..m, year keys checked against the full date
 //	loose    keys 1..m, nothing checked against the full date
 //
-// With the default schema (m = 6), strict uses nid and name_dob_sex: the
+// With the default schema (m = 11), strict uses nid and name_dob_sex: the
 // identity number and the exact name with full date and sex; default and
-// loose use all six. The frequency limit and the ambiguity rule hold under
+// loose use all eleven. The frequency limit and the ambiguity rule hold under
 // every rule: chaining is never wild. The three tables bracket the
 // linkage: strict misses links (its estimate is too high), loose makes
 // false ones (too low), default is the best guess; the Report carries all
@@ -133,15 +140,23 @@
 // records are numbered 0..N-1 and the persons are two union-find forests
 // over them, one 32-byte node per record. Files are read, and keys grouped,
 // in parallel; the levels run in order. Linking 10 million records of 8
-// lists with the 6 default keys takes about 20 s of CPU and 2.2 GB at peak;
-// half of the CPU goes to reading and verifying the files (package
-// mktfile). See BenchmarkLink in package benchmarks.
+// lists with the six keys of the first default schema took about 20 s of
+// CPU and 2.2 GB at peak; half of the CPU goes to reading and verifying the
+// files (package mktfile). Time and memory grow with the number of tokens:
+// with the eleven keys of the current default schema, linking 1 million
+// records took 1.6 times as long (1.2 s → 1.9 s on two cores) and 1.8
+// times the peak memory (314 MB → 559 MB) as with the six. See
+// BenchmarkLink in package benchmarks.
 //
 // # Non-goals
 //
 // Probabilistic (Fellegi–Sunter) or fuzzy linkage: keys are compared for
-// equality only, so a typo in a name, a missing date of birth or a name
-// written in two scripts is linked only through another key that both
-// records share (the identity number). How often that happens is a
-// property of the schema and the data; the end-to-end tests measure it.
+// equality only, so a record is linked only through a key whose elements
+// survived its noise. The default schema has keys built to survive a typo
+// in one name, transliteration variants, a dropped second name, swapped
+// day and month and a year of birth off by one, each on its own; a
+// missing date of birth is bridged only by the identity number, and two
+// kinds of noise in one record (a typo and a placeholder date, say) often
+// by nothing. How often that happens is a property of the schema and the
+// data; the end-to-end tests measure it.
 package linkage

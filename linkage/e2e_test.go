@@ -222,53 +222,64 @@ type scenario struct {
 // in 2020). TestEndToEndLarger uses 3000, where namesakes (same name,
 // birth year and sex) are more frequent.
 
-// TestEndToEndBridgeable: noise that the default schema's keys are built
-// to absorb. This measures the linkage itself; the issue's targets
-// (precision and recall ≥ 0.98, estimate within 2%) apply here.
+// TestEndToEndBridgeable: only the noise in how names are written and
+// structured, placeholder dates, missing sex, D-number against
+// fødselsnummer and within-list duplicates (see bridgeableNoise), which a
+// key of the default schema absorbs in every record. It isolates the
+// linkage from the record-level noise of the realistic scenario.
+// Measured: default precision 0.999, recall 0.995, estimate +0.2%.
 func TestEndToEndBridgeable(t *testing.T) {
 	runE2E(t, scenario{
 		population: 1200,
 		noise:      bridgeableNoise,
 		floors: map[Rule][2]float64{
 			Strict:  {0.99, 0.60},
-			Default: {0.99, 0.98},
-			Loose:   {0.94, 0.98},
+			Default: {0.99, 0.99},
+			Loose:   {0.94, 0.99},
 		},
 		maxBias: 0.02,
 	})
 }
 
-// TestEndToEndRealistic adds the noise no key of the default schema can
-// bridge (see unbridgeable): name typos, missing and wrong dates of
-// birth, names written in Cyrillic by one agency and in the passport's
-// Latin spelling by another. Those records share no token with the
-// person's other records unless both carry the identity number, so recall
-// is bounded by the schema, not by the linkage; the test logs the missed
-// pairs by cause. The missed links inflate the estimate.
+// TestEndToEndRealistic adds typos in names, missing and wrong dates of
+// birth (day and month swapped, a year off by one) and names written in
+// Cyrillic by one agency and in the passport's Latin spelling by another.
+// The default schema has a key for each of these on its own (package
+// pseudonym, "The built-in match keys"); a missing date, or two kinds of
+// noise in one record (a typo and a placeholder date), still leave a
+// record with no token in common with the person's other records unless
+// both carry the identity number, and a placeholder date among namesakes
+// born the same year is refused (package documentation, "Contradicted
+// blocks"). The test logs the missed pairs by cause; missed links inflate
+// the estimate. The issue's targets apply: precision and recall of at
+// least 0.98 under the default rule, estimate within 2% of the true
+// table's. Measured: precision 1.000, recall 0.986, estimate +1.4%.
 func TestEndToEndRealistic(t *testing.T) {
 	runE2E(t, scenario{
 		population: 1200,
 		noise:      realisticNoise,
 		floors: map[Rule][2]float64{
 			Strict:  {0.99, 0.55},
-			Default: {0.99, 0.90},
-			Loose:   {0.95, 0.90},
+			Default: {0.99, 0.98},
+			Loose:   {0.95, 0.98},
 		},
-		maxBias: 0.15,
+		maxBias: 0.02,
 	})
 }
 
-// TestEndToEndLarger is the realistic scenario with 3000 people.
+// TestEndToEndLarger is the realistic scenario with 3000 people, where
+// namesakes born the same year are commoner. Measured: default precision
+// 0.991, recall 0.986, estimate +1.2%.
 func TestEndToEndLarger(t *testing.T) {
 	runE2E(t, scenario{
 		population: 3000,
 		noise:      realisticNoise,
 		floors: map[Rule][2]float64{
-			Strict:  {0.99, 0.55},
-			Default: {0.99, 0.90},
-			Loose:   {0.85, 0.90},
+			Strict:  {0.99, 0.60},
+			Default: {0.985, 0.98},
+			Loose:   {0.87, 0.98},
 		},
-		maxBias: 0.15,
+		maxBias: 0.02,
 	})
 }
 
@@ -409,8 +420,8 @@ func TestDNumberAgainstFødselsnummer(t *testing.T) {
 		nz    noise
 		floor float64
 	}{
-		{"bridgeable", bridgeableNoise, 0.97},
-		{"realistic", realisticNoise, 0.85},
+		{"bridgeable", bridgeableNoise, 0.99},
+		{"realistic", realisticNoise, 0.95},
 	} {
 		rng := rand.New(rand.NewPCG(31, 7))
 		people, _ := population(20261127, 300, c.nz)

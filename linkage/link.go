@@ -316,8 +316,8 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 // whose name has the part "year" (names split at "_") is refined by the
 // nearest stronger key whose name is the same with "dob" for "year", a
 // part "sex" being ignored on both sides. With the default schema,
-// sorted_name_year_sex is refined by sorted_name_dob and
-// first_last_year_sex by first_last_dob.
+// skeleton_year_sex is refined by skeleton_dob and first_last_year_sex by
+// first_last_dob.
 func refinements(keys []string, explicit map[string]string) ([]int, error) {
 	finer := make([]int, len(keys))
 	for i := range finer {

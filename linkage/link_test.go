@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/morketall/morketall/pseudonym"
 )
 
 var keys3 = []string{"k1", "k2", "k3"}
@@ -369,5 +370,33 @@ func TestRefinementsFromNames(t *testing.T) {
 		if _, err := refinements(keys, bad); !errors.Is(err, ErrOptions) {
 			t.Errorf("%v: got %v", bad, err)
 		}
+	}
+}
+
+// TestDefaultSchemaRefinements: the pseudonym package's built-in keys are
+// named so that each year key is checked against the full-date key of the
+// same name, and no other key is checked (the day-and-month keys link
+// records whose full dates differ by design).
+func TestDefaultSchemaRefinements(t *testing.T) {
+	var keys []string
+	for _, k := range pseudonym.DefaultSchema().MatchKeys {
+		keys = append(keys, k.Name)
+	}
+	got, err := refinements(keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"skeleton_year_sex": "skeleton_dob", "first_last_year_sex": "first_last_dob"}
+	for k, j := range got {
+		refiner := ""
+		if j >= 0 {
+			refiner = keys[j]
+		}
+		if refiner != want[keys[k]] {
+			t.Errorf("%s refined by %q, want %q", keys[k], refiner, want[keys[k]])
+		}
+	}
+	if len(keys) != 11 {
+		t.Errorf("%d built-in keys; this test and the package documentation know 11", len(keys))
 	}
 }

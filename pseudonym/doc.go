@@ -83,24 +83,110 @@
 // from 2032) and repairs a dropped leading zero only when the check digits
 // then agree.
 //
-// A Schema lists the match keys in order, strongest first (ONS style):
-// the built-in one has nid; name_dob_sex; sorted_name_dob; first_last_dob;
-// sorted_name_year_sex; first_last_year_sex. A key's message is its
-// elements joined by U+001F; a record whose elements are incomplete gets an
-// empty token for that key, and a record with no token at all is rejected
-// and counted.
+// A Schema lists the match keys in order, strongest first (ONS style). A
+// key's message is its elements joined by U+001F; a record whose elements
+// are incomplete gets an empty token for that key, and a record with no
+// token at all is rejected and counted. Skeleton reduces a name token to
+// its transliteration- and typo-tolerant skeleton; its rules are exact and
+// part of the contract.
+//
+// # The built-in match keys
+//
+// Each key is there to link records that a particular kind of noise keeps
+// apart in every key above it; each is still an exact HMAC token of
+// normalised elements, never a similarity score:
+//
+//	nid                    identity number
+//	name_dob_sex           name as written, full date of birth, sex
+//	skeleton_dob           name skeleton, full date: names in any order,
+//	                       particles dropped, transliteration variants
+//	                       (Yordanka, Iordanka, Йорданка) and missing sex
+//	first_last_dob         first given and last family name, full date: a
+//	                       middle name or middle surname recorded or not
+//	first_first_dob        first given and first family name, full date: a
+//	                       second given name or surname recorded or not
+//	first_last_lo_dob_sex  one name of the first_last pair with the other's
+//	first_last_hi_dob_sex  initial, full date, sex: a typo in the other name
+//	skeleton_year_sex      name skeleton, year of birth, sex: a placeholder
+//	                       date (1 January, 1 July) or only the year known
+//	first_last_year_sex    first_last, year of birth, sex
+//	skeleton_dm_even_sex   name skeleton, day and month unordered, the year
+//	skeleton_dm_odd_sex    rounded down to even (odd), sex: day and month
+//	                       swapped, or a year of birth off by one (an
+//	                       estimated age); two years one apart share one of
+//	                       the two keys
+//
+// The linkage party checks the two year keys against the full-date key of
+// the same name (package linkage, "Contradicted blocks"), so that namesakes
+// born the same year with different known dates are not joined.
+//
+// The keys that keep only part of the name join people who share that part
+// and a date of birth: same-sex twins whose first names share an initial
+// share first_last_hi_dob_sex (or lo), twins with the same first given
+// name (Anna Maria and Anna Sofie) share first_first_dob. The end-to-end test populations have no twins, so
+// this risk is not measured; it is the price of linking a misspelt name.
+//
+// A missing date of birth is bridged by the identity number only: there is
+// no key without a date. Such a key was measured (name skeleton and sex,
+// checked against the year and full-date keys): its tokens are shared by
+// every namesake of one sex, up to 23 records in the 3000-person test
+// population against at most 11 for any built-in key; it admits records
+// that no other key can carry (no date, no identity number), most of which
+// it cannot link safely either, and so raised the estimate's error in the
+// end-to-end tests (from +1.2% to +4.3% in the larger population; the
+// loose rule, which does not check dates, fell to −43%) instead of
+// lowering it. Records without any token are rejected and counted: that
+// thins the lists, which leaves the estimate unbiased as long as dates go
+// missing independently of who is on which list, whereas an unlinked
+// record counts one person twice and inflates it.
+//
+// # Frequency-attack surface of the keys
+//
+// A token shared by many records stands out to anyone holding the files,
+// and a reader who knows the name and birth-date distribution of the
+// population can guess what such a token stands for (PRIVACY.md). The
+// surface of a key is its maximum token frequency, which Report.MatchKeys
+// gives per list and the linkage report over all lists. The keys added for
+// noisy data do not widen it beyond what the year keys already expose:
+//
+//   - The keys with a full date (skeleton_dob, first_first_dob,
+//     first_last_lo_dob_sex, first_last_hi_dob_sex) are about as rare as
+//     name_dob_sex: a token is held by one person's records unless two
+//     people share a name (or a name and an initial) and a date of birth.
+//     In the end-to-end test populations (1200 and 3000 people, six
+//     lists, deliberately small name pools) their maximum frequency is 6,
+//     as for name_dob_sex (5 and 6): one person's records.
+//   - skeleton_year_sex is coarser than the key it replaced
+//     (name_sorted_np, year, sex), since a skeleton is shared by more
+//     names, but measured the same maximum, 6, against 11 for
+//     first_last_year_sex, which the schema already had. The skeleton is many-to-one and public, so
+//     it makes no token easier to invert than the name it comes from; a
+//     frequent skeleton token says no more than "a common name, a common
+//     year".
+//   - The day-and-month keys carry the skeleton, one of 300 unordered
+//     day-month pairs (against 366 days) and a two-year window: their
+//     tokens are far rarer than those of the year keys (measured maximum
+//     6).
+//
+// A token held by more records than the linkage limit links nothing, and
+// every key's maximum frequency is reported, so a growing surface shows.
 //
 // # Compatibility
 //
 // Tokens are a contract between agencies, possibly running different
 // versions or implementations: testdata/pseudonym/vectors.json holds the
-// key, inputs, normalised forms, messages and tokens that any
+// key, inputs, normalised forms, skeletons, messages and tokens that any
 // implementation must reproduce, and tokens.py recomputes the cryptographic
 // part with the Python standard library. Anything that changes a token —
 // the HKDF labels, the normalisation rules, the element encoding, the
-// ICAO table, the letter map, the region table, the default schema — is a
-// breaking change: it gets a new label version ("morketall/v2/…"), a new
-// key-encoding or schema version, and new vectors, never a silent edit.
+// ICAO table, the letter map, the skeleton rules, the region table, the
+// default schema — is a breaking change: it gets a new label version
+// ("morketall/v2/…"), a new key-encoding or schema version, and new
+// vectors, never a silent edit. Adding an element under a new name changes
+// no existing token, so it needs no new label; a schema that uses it
+// hashes differently by its content, as the default schema did when it
+// gained the skeleton, first_first, first_last_lo/hi and day-and-month
+// keys.
 // Outputs carry the key fingerprint and the schema hash (SHA-256 of the
 // rules' version label "morketall/v1/schema" and the schema's canonical
 // JSON without its agency-local columns map), and linkage refuses files

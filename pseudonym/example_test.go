@@ -34,8 +34,8 @@ func ExampleParseNationalID() {
 }
 
 // Two agencies recorded the same woman with given and family names
-// swapped. Under the shared key, the token-sorted name key links them
-// while the strict name key does not. (A real key comes from
+// swapped. Under the shared key, every key built from the names in any
+// order links them while the name as written (name_dob_sex) does not. (A real key comes from
 // pseudonym.GenerateKey; a fixed one keeps the example reproducible.)
 func ExamplePseudonymiser_Tokens() {
 	key, _ := pseudonym.NewKey(make([]byte, pseudonym.KeySize))
@@ -43,15 +43,20 @@ func ExamplePseudonymiser_Tokens() {
 	police, _, _ := p.Tokens(map[string]string{"given_name": "Aase", "family_name": "Bøe", "birth_date": "02.03.1985", "sex": "K"})
 	shelter, _, _ := p.Tokens(map[string]string{"given_name": "Boe", "family_name": "Åse", "birth_date": "1985-03-02", "sex": "F"})
 	for i := range police {
-		fmt.Printf("%-20s same=%v\n", police[i].Key, police[i].Value != "" && police[i].Value == shelter[i].Value)
+		fmt.Printf("%-21s same=%v\n", police[i].Key, police[i].Value != "" && police[i].Value == shelter[i].Value)
 	}
 	// Output:
-	// nid                  same=false
-	// name_dob_sex         same=false
-	// sorted_name_dob      same=true
-	// first_last_dob       same=true
-	// sorted_name_year_sex same=true
-	// first_last_year_sex  same=true
+	// nid                   same=false
+	// name_dob_sex          same=false
+	// skeleton_dob          same=true
+	// first_last_dob        same=true
+	// first_first_dob       same=true
+	// first_last_lo_dob_sex same=true
+	// first_last_hi_dob_sex same=true
+	// skeleton_year_sex     same=true
+	// first_last_year_sex   same=true
+	// skeleton_dm_even_sex  same=true
+	// skeleton_dm_odd_sex   same=true
 }
 
 // Pseudonymise reads a whole extract; the list is written with
@@ -85,6 +90,6 @@ func ExamplePseudonymiser_Pseudonymise() {
 	// Output:
 	// 1 record written; 1 invalid date; 1 without a match key; 1 empty row
 	// #morketall-pseudonymised-list=1
-	// record_id,nid,name_dob_sex,sorted_name_dob,first_last_dob,sorted_name_year_sex,first_last_year_sex,sex,exploitation,region,age_band
+	// record_id,nid,name_dob_sex,skeleton_dob,first_last_dob,first_first_dob,first_last_lo_dob_sex,first_last_hi_dob_sex,skeleton_year_sex,first_last_year_sex,skeleton_dm_even_sex,skeleton_dm_odd_sex,sex,exploitation,region,age_band
 	// false
 }

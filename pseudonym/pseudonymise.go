@@ -140,9 +140,16 @@ const (
 	elNameSorted
 	elNameSortedNP
 	elFirstLast
+	elFirstFirst
+	elFirstLastLo
+	elFirstLastHi
+	elNameSkeleton
 	elBirthDate
 	elBirthYM
 	elBirthYear
+	elBirthDM
+	elBirthYearEven
+	elBirthYearOdd
 	elSex
 	elNationality
 	numElements
@@ -300,9 +307,9 @@ func elementFields(e element) []string {
 		return []string{FieldGivenName}
 	case elFamilyName:
 		return []string{FieldFamilyName}
-	case elName, elNameSorted, elNameSortedNP, elFirstLast:
+	case elName, elNameSorted, elNameSortedNP, elFirstLast, elFirstFirst, elFirstLastLo, elFirstLastHi, elNameSkeleton:
 		return []string{FieldGivenName, FieldFamilyName, FieldFullName}
-	case elBirthDate, elBirthYM, elBirthYear:
+	case elBirthDate, elBirthYM, elBirthYear, elBirthDM, elBirthYearEven, elBirthYearOdd:
 		return []string{FieldBirthDate}
 	case elSex:
 		return []string{FieldSex}
@@ -590,14 +597,32 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			el[elNameSorted] = strings.Join(s, " ")
 		}
 		if p.need[elNameSortedNP] {
-			s := make([]string, 0, len(toks))
-			for _, t := range toks {
-				if !p.particles[t] {
-					s = append(s, t)
-				}
-			}
+			s := p.noParticles(toks)
 			slices.Sort(s)
 			el[elNameSortedNP] = strings.Join(s, " ")
+		}
+		if p.need[elNameSkeleton] {
+			s := p.noParticles(toks)
+			for i, t := range s {
+				s[i] = Skeleton(t)
+			}
+			slices.Sort(s)
+			el[elNameSkeleton] = strings.Join(s, " ")
+		}
+		if p.need[elFirstFirst] {
+			// The first token of each part, or the first two of a full
+			// name, particles removed.
+			var a, b string
+			if parts {
+				if g, f := p.noParticles(given), p.noParticles(family); len(g) > 0 && len(f) > 0 {
+					a, b = g[0], f[0]
+				}
+			} else if t := p.noParticles(toks); len(t) >= 2 {
+				a, b = t[0], t[1]
+			}
+			if a != "" {
+				el[elFirstFirst] = sortedPair(a, b)
+			}
 		}
 		var first, last string
 		switch {
@@ -611,6 +636,9 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 				first, last = last, first
 			}
 			el[elFirstLast] = first + " " + last
+			// Each name of the pair with the other's initial.
+			el[elFirstLastLo] = first + " " + last[:1]
+			el[elFirstLastHi] = last + " " + first[:1]
 		}
 	}
 
@@ -647,12 +675,17 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			full := string(appendDate(db[:0], d.Year, d.Month, d.Day))
 			if d.Precision >= PrecisionYear {
 				el[elBirthYear] = full[:4]
+				var yb [4]byte
+				el[elBirthYearEven] = string(appendYear(yb[:0], d.Year-d.Year%2))
+				el[elBirthYearOdd] = string(appendYear(yb[:0], d.Year-(d.Year+1)%2))
 			}
 			if d.Precision >= PrecisionYearMonth {
 				el[elBirthYM] = full[:7]
 			}
 			if d.Precision == PrecisionFull {
 				el[elBirthDate] = full
+				// Day and month, the smaller first.
+				el[elBirthDM] = sortedDM(full[8:10], full[5:7])
 			}
 		}
 	}
@@ -849,6 +882,38 @@ func (c *compiledCov) bandIndex(age int) int {
 		i++
 	}
 	return i
+}
+
+// appendYear appends the year as four digits.
+func appendYear(b []byte, y int) []byte {
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+}
+
+// sortedPair joins two name tokens with a space, the smaller first.
+func sortedPair(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return a + " " + b
+}
+
+// sortedDM joins the two-digit day and month with "-", the smaller first.
+func sortedDM(d, m string) string {
+	if m < d {
+		d, m = m, d
+	}
+	return d + "-" + m
+}
+
+// noParticles returns the tokens that are not particles, in a new slice.
+func (p *Pseudonymiser) noParticles(toks []string) []string {
+	s := make([]string, 0, len(toks))
+	for _, t := range toks {
+		if !p.particles[t] {
+			s = append(s, t)
+		}
+	}
+	return s
 }
 
 // appendDate appends "yyyy-mm-dd" (zero day or month print as 00).

@@ -65,16 +65,38 @@ type Schema struct {
 // MatchKey is one deterministic match key: the HMAC token of the listed
 // elements. A record gets an empty token when any element is missing.
 //
-// Elements: national_id (a valid identity number, 11 digits); given_name,
-// family_name (normalised names); name (given then family names when
-// both are present, else the full name, else whichever part is present);
-// name_sorted (its tokens sorted); name_sorted_np (sorted,
-// particles removed); first_last (the first given and the last family
-// token, or first and last token of the full name, the pair sorted);
-// birth_date (yyyy-mm-dd, full precision and not a placeholder); birth_ym
-// (yyyy-mm); birth_year (yyyy); sex (the code from the covariate read from
-// the sex field, unknown counting as missing); nationality (ISO 3166-1
-// alpha-2 code, lower case).
+// Elements:
+//   - national_id: a valid identity number, 11 digits.
+//   - given_name, family_name: the normalised names (NormaliseName).
+//   - name: given then family names when both are present, else the full
+//     name, else whichever part is present.
+//   - name_sorted: name's tokens sorted; name_sorted_np: sorted, particles
+//     removed.
+//   - name_skeleton: the Skeleton of each token of name_sorted_np, sorted
+//     again: "Yordanka Stoyanova" and "Йорданка Стоянова" (normalised
+//     "iordanka stoianova") both give "ardnk stnv".
+//   - first_last: the first given and the last family token, or the first
+//     and last token of name when given and family names are not both
+//     present, the pair sorted; missing for a single token.
+//   - first_first: the first given and the first family token, particles
+//     removed from each part (missing when a part has only particles), or
+//     the first two tokens of name once its particles are removed when
+//     given and family names are not both present, the pair sorted.
+//   - first_last_lo, first_last_hi: first_last's first and second token,
+//     each followed by a space and the first letter of the other: "anna
+//     hansen" gives "anna h" and "hansen a".
+//   - birth_date: yyyy-mm-dd, full precision and not a placeholder;
+//     birth_ym: yyyy-mm; birth_year: yyyy.
+//   - birth_dm: the day and the month of a birth_date as two digits each,
+//     the smaller first, joined by "-": 12 May and 5 December both give
+//     "05-12".
+//   - birth_year_even, birth_year_odd: the year of birth (of any date with
+//     at least the year) rounded down to an even, or to an odd, number:
+//     1991 gives 1990 and 1991, 1992 gives 1992 and 1991. Two years one
+//     apart share exactly one of the two.
+//   - sex: the code from the covariate read from the sex field, unknown
+//     counting as missing.
+//   - nationality: ISO 3166-1 alpha-2 code, lower case.
 type MatchKey struct {
 	// Name names the token column: [a-z0-9_]+, unique. Required.
 	Name string `json:"name"`
@@ -121,9 +143,11 @@ func DefaultSchemaJSON() []byte { return bytes.Clone(defaultSchemaJSON) }
 
 // DefaultSchema returns the built-in schema. It reads the columns
 // given_name, family_name, full_name, birth_date, sex, nationality,
-// national_id and exploitation (any may be absent), makes six match keys
-// (nid, name_dob_sex, sorted_name_dob, first_last_dob,
-// sorted_name_year_sex, first_last_year_sex) and four covariates (sex,
+// national_id and exploitation (any may be absent), makes eleven match
+// keys (nid, name_dob_sex, skeleton_dob, first_last_dob, first_first_dob,
+// first_last_lo_dob_sex, first_last_hi_dob_sex, skeleton_year_sex,
+// first_last_year_sex, skeleton_dm_even_sex, skeleton_dm_odd_sex; the
+// package documentation says what each is for) and four covariates (sex,
 // exploitation, region, age_band).
 func DefaultSchema() *Schema {
 	s, err := ParseSchema(defaultSchemaJSON)
@@ -156,7 +180,8 @@ func ParseSchema(data []byte) (*Schema, error) {
 
 // elements a match key may use.
 var elementNames = []string{"national_id", "given_name", "family_name", "name", "name_sorted",
-	"name_sorted_np", "first_last", "birth_date", "birth_ym", "birth_year", "sex", "nationality"}
+	"name_sorted_np", "first_last", "first_first", "first_last_lo", "first_last_hi", "name_skeleton",
+	"birth_date", "birth_ym", "birth_year", "birth_dm", "birth_year_even", "birth_year_odd", "sex", "nationality"}
 
 func schemaErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrSchema}, args...)...)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,6 +21,7 @@ type vectors struct {
 	Subkeys       map[string]string `json:"subkeys"`
 	NormaliseName [][2]string       `json:"normalise_name"`
 	NormaliseText [][2]string       `json:"normalise_text"`
+	Skeleton      [][2]string       `json:"skeleton"`
 	Dates         []struct {
 		In          string `json:"in"`
 		Out         string `json:"out"`
@@ -94,6 +97,14 @@ func TestVectors(t *testing.T) {
 				t.Errorf("NormaliseText(%q) = %q, want %q", c[0], got, c[1])
 			}
 		}
+		if len(v.Skeleton) == 0 {
+			t.Error("no skeleton vectors")
+		}
+		for _, c := range v.Skeleton {
+			if got := Skeleton(c[0]); got != c[1] {
+				t.Errorf("Skeleton(%q) = %q, want %q", c[0], got, c[1])
+			}
+		}
 	})
 
 	t.Run("dates", func(t *testing.T) {
@@ -164,12 +175,37 @@ func TestVectors(t *testing.T) {
 		}
 	})
 
-	t.Run("swapped names link on sorted_name_dob", func(t *testing.T) {
-		// The vectors' second and third records are one person with
-		// swapped names; the contract says these two tokens are equal.
-		a, b := v.Records[1].Tokens, v.Records[2].Tokens
-		if a["sorted_name_dob"] == "" || a["sorted_name_dob"] != b["sorted_name_dob"] || a["name_dob_sex"] == b["name_dob_sex"] {
-			t.Errorf("swapped-name records: %v vs %v", a, b)
+	t.Run("pairs of one person link on the keys built for their noise", func(t *testing.T) {
+		// Records recorded twice for one person, with the keys on which
+		// the contract says their tokens are equal; every other key
+		// differs (or is missing).
+		byComment := func(prefix string) map[string]string {
+			for _, r := range v.Records {
+				if strings.HasPrefix(r.Comment, prefix) {
+					return r.Tokens
+				}
+			}
+			t.Fatalf("no vector record %q", prefix)
+			return nil
+		}
+		for _, c := range []struct {
+			a, b  string
+			equal []string
+		}{
+			{"swapped names, part 1", "swapped names, part 2", []string{"skeleton_dob", "first_last_dob", "first_first_dob",
+				"first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}},
+			{"transliteration, part 1", "transliteration, part 2", []string{"skeleton_dob", "skeleton_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}},
+			{"typo, part 1", "typo, part 2", []string{"first_last_hi_dob_sex"}},
+			{"dates, part 1", "dates, part 2", []string{"skeleton_dm_odd_sex"}},
+			{"second surname, part 1", "second surname, part 2", []string{"first_first_dob"}},
+		} {
+			a, b := byComment(c.a), byComment(c.b)
+			for k := range a {
+				same := a[k] != "" && a[k] == b[k]
+				if same != slices.Contains(c.equal, k) {
+					t.Errorf("%s / %s: key %s equal=%v", c.a, c.b, k, same)
+				}
+			}
 		}
 	})
 }
