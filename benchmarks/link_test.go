@@ -29,7 +29,7 @@ import (
 // are checked against full-date keys and loose takes its second pass, and
 // its four covariates.
 //
-// Run the 10-million-record case alone (it writes about 2.1 GB of files,
+// Run the 10-million-record case alone (it writes about 3.3 GB of files,
 // generated once before the timed loop):
 //
 //	go test -run '^$' -bench 'Link/records=10000000' -benchtime 1x -benchmem ./benchmarks

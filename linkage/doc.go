@@ -140,12 +140,10 @@
 // records are numbered 0..N-1 and the persons are two union-find forests
 // over them, one 32-byte node per record. Files are read, and keys grouped,
 // in parallel; the levels run in order. Linking 10 million records of 8
-// lists with the six keys of the first default schema took about 20 s of
-// CPU and 2.2 GB at peak; half of the CPU goes to reading and verifying the
-// files (package mktfile). Time and memory grow with the number of tokens:
-// with the eleven keys of the current default schema, linking 1 million
-// records took 1.6 times as long (1.2 s → 1.9 s on two cores) and 1.8
-// times the peak memory (314 MB → 559 MB) as with the six. See
+// lists with the eleven keys of the current default schema (3.3 GB of
+// files) took 15.5–16.5 s on two cores and 2.9 GB at peak (23 s of CPU:
+// 40% reading and verifying the files, package mktfile, 30% the serial
+// union-find levels). See
 // BenchmarkLink in package benchmarks.
 //
 // # Non-goals
