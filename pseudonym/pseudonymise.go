@@ -116,6 +116,8 @@ type Pseudonymiser struct {
 	sexCov       int // index in covs of the covariate read from sex, or -1
 	sumBuf       []byte
 	msgBuf       []byte
+	hexBuf       []byte   // the hex of one record's tokens, reused
+	toksBuf      []string // one record's name tokens, reused
 }
 
 type compiledKey struct {
@@ -577,7 +579,8 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	var toks []string
 	parts := len(given) > 0 && len(family) > 0
 	if parts || len(full) == 0 {
-		toks = append(append(toks, given...), family...)
+		toks = append(append(p.toksBuf[:0], given...), family...)
+		p.toksBuf = toks
 	} else {
 		toks = full
 	}
@@ -777,7 +780,10 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	// Tokens: the hex of all keys goes into one buffer, converted to one
 	// string that the tokens slice.
 	tokens := make([]string, len(p.keys))
-	hexBuf := make([]byte, 32*len(p.keys))
+	if cap(p.hexBuf) < 32*len(p.keys) {
+		p.hexBuf = make([]byte, 32*len(p.keys))
+	}
+	hexBuf := p.hexBuf[:32*len(p.keys)]
 	var have [64]bool
 	any := false
 	for i := range p.keys {
