@@ -200,3 +200,26 @@ func TestEstimateLinkageErrorAndCollapse(t *testing.T) {
 		t.Errorf("collapse: exit %d %s", code, stderr)
 	}
 }
+
+// The benchmark-suite commands write their audit record into the -o
+// directory, like every command that writes results.
+func TestStudyCommandsWriteManifests(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runCLI(t, "", "consistency", "--procedures", "main/conditional", "-o", dir, "../../testdata/ukdat_5.csv"); code != exitOK {
+		t.Fatalf("consistency: exit %d %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "consistency.manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Inputs  []struct{ Path, SHA256 string } `json:"inputs"`
+		Outputs []struct{ Path string }         `json:"outputs"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Inputs) != 1 || m.Inputs[0].SHA256 == "" || len(m.Outputs) < 3 {
+		t.Errorf("manifest %s", b)
+	}
+}

@@ -63,6 +63,7 @@ func scenarioHelp() string {
 }
 
 func runSimulate(e *env, args []string) int {
+	m := e.auditFor("simulate") // written into the -o directory
 	fs := newFlags(e, "simulate", strings.Replace(simulateSynopsis, "SCENARIOS", scenarioHelp(), 1))
 	scenario := fs.String("scenario", "", "a named scenario (see above)")
 	lists := fs.Int("lists", 0, "number of lists of the scenario, 3 to 8 (default 5)")
@@ -139,7 +140,16 @@ func runSimulate(e *env, args []string) int {
 			e.errorf("plotting: %v", err)
 			return exitFailure
 		}
-		if !writeOutputs(e, *bf.out, *bf.force, files) {
+		if *from != "" {
+			if err := m.AddInput("table", *from); err != nil {
+				e.errorf("%q: %v", *from, err)
+				return exitFailure
+			}
+		}
+		m.SetSeed("simulate", *bf.seed)
+		m.SetOption("reps", *reps)
+		m.SetOption("nboot", *bf.nboot)
+		if !writeOutputs(e, *bf.out, *bf.force, files, m) {
 			return exitFailure
 		}
 	}

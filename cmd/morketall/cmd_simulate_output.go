@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/morketall/morketall/internal/atomicfile"
+	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/mse"
 )
 
@@ -131,7 +132,11 @@ type outFile struct {
 // writeOutputs writes the files atomically into dir. An existing file is
 // an error unless force; nothing is written then (all names are checked
 // first).
-func writeOutputs(e *env, dir string, force bool, files []outFile) bool {
+//
+// The audit record m (with the inputs already added) is completed with the
+// outputs and written as DIR/COMMAND.manifest.json; if that fails, the
+// outputs are removed.
+func writeOutputs(e *env, dir string, force bool, files []outFile, m *manifest.Manifest) bool {
 	if !force {
 		for _, f := range files {
 			p := filepath.Join(dir, f.name)
@@ -152,6 +157,26 @@ func writeOutputs(e *env, dir string, force bool, files []outFile) bool {
 			}
 			return false
 		}
+	}
+	var written [][2]string
+	for _, f := range files {
+		written = append(written, [2]string{f.name, filepath.Join(dir, f.name)})
+	}
+	mpath := filepath.Join(dir, m.Command+manifest.Suffix)
+	err := func() error {
+		for _, w := range written {
+			if err := m.AddOutput(w[0], w[1]); err != nil {
+				return err
+			}
+		}
+		return manifest.Write(mpath, m, force)
+	}()
+	if err != nil {
+		for _, w := range written {
+			os.Remove(w[1])
+		}
+		e.errorf("writing the manifest %q: %v; the outputs were removed", mpath, err)
+		return false
 	}
 	return true
 }

@@ -21,6 +21,7 @@ type tableStudy[R any] struct {
 }
 
 func (s *tableStudy[R]) run(e *env, args []string) int {
+	m := e.auditFor(s.name) // written into the -o directory
 	fs := newFlags(e, s.name, s.synopsis)
 	bf := addBenchFlags(fs, s.defaults)
 	pos, code := parseFlags(e, fs, args)
@@ -63,7 +64,13 @@ func (s *tableStudy[R]) run(e *env, args []string) int {
 			e.errorf("plotting: %v", err)
 			return exitFailure
 		}
-		if !writeOutputs(e, *bf.out, *bf.force, files) {
+		if err := m.AddInput("table", pos[0]); err != nil {
+			e.errorf("%q: %v", pos[0], err)
+			return exitFailure
+		}
+		m.SetSeed(s.name, *bf.seed)
+		m.SetOption("nboot", *bf.nboot)
+		if !writeOutputs(e, *bf.out, *bf.force, files, m) {
 			return exitFailure
 		}
 	}
