@@ -157,12 +157,30 @@ func (w *World) Records() int {
 
 // TrueTable is the overlap table a perfect linkage would give.
 func (w *World) TrueTable() *mse.Table {
+	pats, cs := w.patternCounts("")
+	t, err := mse.NewTable(listNames(), pats, cs)
+	if err != nil {
+		panic("scenario: " + err.Error()) // a bug: the patterns are valid by construction
+	}
+	return t
+}
+
+func listNames() []string {
 	lists := make([]string, len(Agencies))
 	for i, a := range Agencies {
 		lists[i] = a.List
 	}
+	return lists
+}
+
+// patternCounts counts the people seen by each combination of lists, in
+// increasing pattern order; sex, when not empty, keeps only that sex.
+func (w *World) patternCounts(sex string) ([]mse.Pattern, []int) {
 	counts := map[mse.Pattern]int{}
 	for _, p := range w.People {
+		if sex != "" && p.Sex != sex {
+			continue
+		}
 		var pat mse.Pattern
 		for _, l := range p.Lists {
 			pat |= 1 << uint(l)
@@ -180,11 +198,7 @@ func (w *World) TrueTable() *mse.Table {
 	for i, p := range pats {
 		cs[i] = counts[p]
 	}
-	t, err := mse.NewTable(lists, pats, cs)
-	if err != nil {
-		panic("scenario: " + err.Error()) // a bug: the patterns are valid by construction
-	}
-	return t
+	return pats, cs
 }
 
 // Names returns every name string written into any extract (given, family
@@ -699,31 +713,11 @@ func typo(g *gen, s string) string {
 
 // TrueTableBySex is TrueTable with a stratum column "sex" (F, M).
 func (w *World) TrueTableBySex() *mse.Table {
-	t := &mse.Table{Strata: []string{"sex"}}
-	for _, a := range Agencies {
-		t.Lists = append(t.Lists, a.List)
-	}
+	t := &mse.Table{Lists: listNames(), Strata: []string{"sex"}}
 	for _, sex := range []string{"F", "M"} {
-		counts := map[mse.Pattern]int{}
-		for _, p := range w.People {
-			if p.Sex != sex {
-				continue
-			}
-			var pat mse.Pattern
-			for _, l := range p.Lists {
-				pat |= 1 << uint(l)
-			}
-			if pat != 0 {
-				counts[pat]++
-			}
-		}
-		pats := make([]mse.Pattern, 0, len(counts))
-		for p := range counts {
-			pats = append(pats, p)
-		}
-		slices.Sort(pats)
-		for _, p := range pats {
-			t.Rows = append(t.Rows, mse.Row{Pattern: p, Stratum: []string{sex}, Count: counts[p]})
+		pats, cs := w.patternCounts(sex)
+		for i, p := range pats {
+			t.Rows = append(t.Rows, mse.Row{Pattern: p, Stratum: []string{sex}, Count: cs[i]})
 		}
 	}
 	return t
