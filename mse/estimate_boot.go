@@ -3,8 +3,6 @@ package mse
 import (
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 )
 
 // runBootstrap adds the bca or percentile interval to r: it re-runs the
@@ -48,16 +46,17 @@ func (r *Result) finishBootstrap(t *Table, o Options, plan *bootPlan, scheme str
 		reps = append(reps, v)
 		freq[out.selected[b]]++
 	}
+	byName := map[string]int{}
+	named := map[string]string{}
 	for idx, c := range freq {
 		m := plan.models[idx]
-		info.ModelFrequency = append(info.ModelFrequency, ModelCount{Notation: m.String(), Named: m.Named(t.Lists), Count: c})
+		byName[m.String()] += c
+		named[m.String()] = m.Named(t.Lists)
 	}
-	slices.SortFunc(info.ModelFrequency, func(a, b ModelCount) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Notation, b.Notation)
-	})
+	info.ModelFrequency = counted(byName)
+	for i := range info.ModelFrequency {
+		info.ModelFrequency[i].Named = named[info.ModelFrequency[i].Notation]
+	}
 	r.Bootstrap = info
 	for _, v := range out.jack {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
