@@ -24,7 +24,7 @@ func readTable(b *testing.B, path string) *mse.Table {
 // BenchmarkBootstrapStepwiseUK6 is SparseMSE's estimatepopulation on the
 // 6-list UK table: stepwise selection re-run in 1000 bootstrap replicates
 // plus the jackknife, BCa limits. R (SparseMSE 2.0.1) takes 178 s on this
-// machine class (../shared/reference/README-results.md §5).
+// machine class (wall_s of that call in testdata/reference/sparsemse_ukdat.json).
 func BenchmarkBootstrapStepwiseUK6(b *testing.B) {
 	t := readTable(b, "../testdata/ukdat.csv")
 	b.ReportAllocs()

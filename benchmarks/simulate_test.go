@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/morketall/morketall/internal/testshared"
+	"github.com/morketall/morketall/internal/refdata"
 	"github.com/morketall/morketall/mse"
 )
 
@@ -171,12 +171,12 @@ func readTableT(t testing.TB, path string) *mse.Table {
 
 // TestInternalConsistencySharedDatasets runs the internal-consistency
 // analysis of Binette and Steorts (2022) on every published table in
-// ../shared/datasets and logs the results per procedure. It checks that
+// testdata and logs the results per procedure. It checks that
 // the analysis completes, that every sub-problem gives either a finite
 // estimate or a reason, and the one thing we know for sure: an estimate
 // is never below the cases the other lists saw.
 func TestInternalConsistencySharedDatasets(t *testing.T) {
-	names := testshared.Datasets(t)
+	names := refdata.Datasets
 	if testing.Short() {
 		t.Skip("internal consistency on all data sets: a few seconds")
 	}
@@ -189,7 +189,7 @@ func TestInternalConsistencySharedDatasets(t *testing.T) {
 	var report strings.Builder
 	totals := map[string]*[4]int{} // estimable, covered95, intervals95, below
 	for _, name := range names {
-		tab := readTableT(t, testshared.Dataset(t, name))
+		tab := readTableT(t, refdata.Dataset(t, name))
 		res, err := mse.InternalConsistency(tab, procs, &mse.RunOptions{NBoot: 200})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -1,7 +1,7 @@
 package mse
 
 // Bootstrap comparisons with the R reference (MultipleSystemsEstimation
-// 1.2.0, nboot = 1000, iseed = 1234; ../shared/reference/mser_*.json).
+// 1.2.0, nboot = 1000, iseed = 1234; testdata/reference/mser_*.json).
 // R's random numbers cannot be reproduced, so:
 //
 //   - the jackknife and the acceleration â are deterministic and must
@@ -30,7 +30,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/morketall/morketall/internal/testshared"
+	"github.com/morketall/morketall/internal/refdata"
 )
 
 // ksStatistic is the two-sample Kolmogorov–Smirnov distance.
@@ -73,7 +73,7 @@ func TestReferenceBootstrap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bootstrap comparison with R takes about a minute")
 	}
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		runs := obj(loadRef(t, "mser_"+ds+".json")["runs"])
 		for _, variant := range []string{"stepwise", "bic"} {
 			ref := obj(runs[variant+"_nboot1000"])

@@ -12,12 +12,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/morketall/morketall/internal/testshared"
+	"github.com/morketall/morketall/internal/refdata"
 )
 
-// The reference outputs ../shared/reference/rcapture_<dataset>.json were
+// The reference outputs testdata/reference/rcapture_<dataset>.json were
 // made with R 4.2.2 and Rcapture 1.4-4 (closedp.t and closedpCI.t with
-// their defaults; see ../shared/reference/README-results.md §3–4). Every
+// their defaults; see testdata/reference/README.md). Every
 // entry is compared here; the few that are not matched on purpose are
 // listed in rcRefExpectNotEstimable with the reason.
 
@@ -152,7 +152,7 @@ func rcRelErr(got, want float64) float64 {
 
 func loadRCRef(t *testing.T, ds string) *rcRef {
 	t.Helper()
-	b, err := os.ReadFile(testshared.Reference(t, "rcapture_"+ds+".json"))
+	b, err := os.ReadFile(refdata.Reference(t, "rcapture_"+ds+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func loadRCRef(t *testing.T, ds string) *rcRef {
 
 func TestRcaptureReference(t *testing.T) {
 	var worst rcWorst
-	datasets := testshared.Datasets(t)
+	datasets := refdata.Datasets
 	for _, ds := range datasets {
 		t.Run(ds, func(t *testing.T) {
 			ref := loadRCRef(t, ds)
-			tab := readTestTable(t, testshared.Dataset(t, ds))
+			tab := readTestTable(t, refdata.Dataset(t, ds))
 			if tab.K() != ref.K || tab.N() != ref.N {
 				t.Fatalf("table has K = %d, n = %d; reference K = %d, n = %d", tab.K(), tab.N(), ref.K, ref.N)
 			}
@@ -454,7 +454,7 @@ func rcCheckFinite(t *testing.T, r *RcaptureResult) {
 // rcCheckCellRemoval compares a custom model that has −∞ terms with
 // SparseMSE's fit of the same model, which removes the cells under them
 // (R 4.2.2, SparseMSE 2.0.1: estimatepopulation.0(method = "fixed",
-// mX = 0), ../shared/reference/sparsemse_<dataset>.json). That is the
+// mX = 0), testdata/reference/sparsemse_<dataset>.json). That is the
 // limit R's glm approaches, so coefficients, their SEs and the SE of N̂
 // (from the intercept and its variance) must agree to 1e-6.
 func rcCheckCellRemoval(t *testing.T, ds, where string, tab *Table, r *RcaptureResult, w *rcWorst) {
@@ -463,7 +463,7 @@ func rcCheckCellRemoval(t *testing.T, ds, where string, tab *Table, r *RcaptureR
 		t.Errorf("%s: −∞ terms but no cell-removal reference for this model", where)
 		return
 	}
-	b, err := os.ReadFile(testshared.Reference(t, "sparsemse_"+ds+".json"))
+	b, err := os.ReadFile(refdata.Reference(t, "sparsemse_"+ds+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,8 @@ import (
 // artificial table of Chan, Silverman and Vincent (2021, JASA 116,
 // Table 2). The expected numbers were computed with R 4.2.2 and Rcapture
 // 1.4-4 (closedp.t and closedpCI.t with their defaults); they are printed,
-// rounded, in ../shared/reference/README-results.md §3–4 and in full in
-// ../shared/reference/rcapture_<dataset>.json, from which they are copied.
+// rounded, from
+// testdata/reference/rcapture_<dataset>.json.
 
 // rcFixture reads a table from ../testdata.
 func rcFixture(tb testing.TB, path string) *Table {

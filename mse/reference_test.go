@@ -1,10 +1,10 @@
 package mse
 
-// Comparisons with the R reference packages on every data set in
-// ../shared/datasets, using the outputs in ../shared/reference (R 4.2.2,
+// Comparisons with the R reference packages on every published data set
+// (testdata/*.csv), using the outputs in testdata/reference (R 4.2.2,
 // SparseMSE 2.0.1, Rcapture 1.4-4, MultipleSystemsEstimation 1.2.0 at
-// commit 4f09409; see ../shared/reference/INDEX.md). The tests skip when
-// ../shared is absent. Deterministic numbers must agree to a relative 1e-6
+// commit 4f09409; provenance in testdata/reference/README.md). A missing
+// file fails the test. Deterministic numbers must agree to a relative 1e-6
 // (DESIGN.md invariant 5).
 
 import (
@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/morketall/morketall/internal/testshared"
+	"github.com/morketall/morketall/internal/refdata"
 	"github.com/morketall/morketall/loglinear"
 )
 
@@ -26,7 +26,7 @@ type jsonObj = map[string]any
 
 func loadRef(t *testing.T, file string) jsonObj {
 	t.Helper()
-	b, err := os.ReadFile(testshared.Reference(t, file))
+	b, err := os.ReadFile(refdata.Reference(t, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func loadRef(t *testing.T, file string) jsonObj {
 
 func loadDataset(t *testing.T, name string) *Table {
 	t.Helper()
-	return readTestTable(t, testshared.Dataset(t, name))
+	return readTestTable(t, refdata.Dataset(t, name))
 }
 
 func num(v any) float64 {
@@ -107,7 +107,7 @@ func allPairsModel(k int) Model {
 // deficiencies with SparseMSE's checkident and MSE-R's check_extended_MLE
 // for the main-effects and all-pairs models of every data set.
 func TestReferenceChecks(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			y := countsByCode(tab)
@@ -148,7 +148,7 @@ func TestReferenceChecks(t *testing.T) {
 // TestReferenceMainFit compares the main-effects glm with SparseMSE's
 // modelfit (coefficients, standard errors, deviance, df, AIC, estimate).
 func TestReferenceMainFit(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			ref := obj(loadRef(t, "sparsemse_"+ds+".json")["modelfit_main"])
@@ -191,7 +191,7 @@ func TestReferenceMainFit(t *testing.T) {
 // terms in the order added, the empty overlaps, the point estimate and
 // every quantile of the conditional interval, df and AIC.
 func TestReferenceEstimatePopulation0(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			for _, e := range arr(loadRef(t, "sparsemse_"+ds+".json")["estimatepopulation.0"]) {
@@ -291,7 +291,7 @@ func TestReferenceEstimatePopulation0(t *testing.T) {
 // candidate's observed and expected overlap, p-value and check code, and
 // each step's decision.
 func TestReferenceStepwiseTrace(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			tr := obj(loadRef(t, "sparsemse_"+ds+".json")["stepwise_trace"])
@@ -337,7 +337,7 @@ func TestReferenceStepwiseTrace(t *testing.T) {
 // 0): the chosen model, estimate, BIC and AIC, the number of valid models,
 // and the top-10 ranking.
 func TestReferenceMSER(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			runs := obj(loadRef(t, "mser_"+ds+".json")["runs"])
@@ -400,7 +400,7 @@ func TestReferenceMSER(t *testing.T) {
 // TestReferenceCatalogue checks that HierarchicalModels enumerates exactly
 // MSE-R's catalogue for K = 2..5 at every order.
 func TestReferenceCatalogue(t *testing.T) {
-	b, err := os.ReadFile(testshared.Reference(t, "mser_hiermodels_k2-5.tsv"))
+	b, err := os.ReadFile(refdata.Reference(t, "mser_hiermodels_k2-5.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +437,7 @@ func TestReferenceCatalogue(t *testing.T) {
 // stepwise model. Rcapture's tolerance is 1e-4 on N (optimize/uniroot), so
 // the limits are compared to a relative 1e-4.
 func TestReferenceProfileThroughEstimate(t *testing.T) {
-	for _, ds := range testshared.Datasets(t) {
+	for _, ds := range refdata.Datasets {
 		t.Run(ds, func(t *testing.T) {
 			tab := loadDataset(t, ds)
 			for _, e := range arr(loadRef(t, "rcapture_"+ds+".json")["closedpCI.t"]) {
