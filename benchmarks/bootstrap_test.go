@@ -1,10 +1,12 @@
 package benchmarks
 
 import (
+	"context"
 	"os"
 	"testing"
 
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/loglin"
 )
 
 func readTable(b *testing.B, path string) *mse.Table {
@@ -29,7 +31,7 @@ func BenchmarkBootstrapStepwiseUK6(b *testing.B) {
 	t := readTable(b, "../testdata/ukdat.csv")
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := mse.Estimate(t, &mse.Options{Method: mse.MethodStepwise, NBoot: 1000})
+		r, err := mse.Estimate(context.Background(), t, loglin.Stepwise{}, &mse.Options{NBoot: 1000})
 		if err != nil || !r.Estimated() {
 			b.Fatal(err)
 		}
@@ -44,7 +46,7 @@ func BenchmarkBootstrapBICAllUK5(b *testing.B) {
 	t := readTable(b, "../testdata/ukdat_5.csv")
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := mse.Estimate(t, &mse.Options{Method: mse.MethodBIC, NBoot: 1000, NTop: mse.NTopAll})
+		r, err := mse.Estimate(context.Background(), t, loglin.Search{Criterion: loglin.BIC, NTop: loglin.NTopAll}, &mse.Options{NBoot: 1000})
 		if err != nil || !r.Estimated() {
 			b.Fatal(err)
 		}
@@ -56,7 +58,7 @@ func BenchmarkBootstrapBICTop100UK5(b *testing.B) {
 	t := readTable(b, "../testdata/ukdat_5.csv")
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := mse.Estimate(t, &mse.Options{Method: mse.MethodBIC, NBoot: 1000, NTop: 100})
+		r, err := mse.Estimate(context.Background(), t, loglin.Search{Criterion: loglin.BIC, NTop: 100}, &mse.Options{NBoot: 1000})
 		if err != nil || !r.Estimated() {
 			b.Fatal(err)
 		}

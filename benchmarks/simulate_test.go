@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -8,7 +9,10 @@ import (
 	"testing"
 
 	"github.com/morketall/morketall/internal/refdata"
+	"github.com/morketall/morketall/internal/testflags"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/loglin"
+	"github.com/morketall/morketall/mse/study"
 )
 
 // chanSilvermanVincent are the numbers of the simulation study of Chan,
@@ -61,15 +65,13 @@ var chanSilvermanVincent = struct {
 // Seeds 1, 2, 3 give BIC coverages 61.2/61.4/57.6% (95%) and
 // 44.2/44.4/42.2% (80%), RMSE 5746/6449/6264.
 func TestReproduceChanSilvermanVincent2021(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulation study: about 20 s on 2 cores")
-	}
+	testflags.RequireLong(t)
 	tab := readTableT(t, "../testdata/ukdat_5.csv")
-	sw, err := mse.Stepwise(tab, mse.DefaultPThresh)
+	sw, err := loglin.SelectStepwise(tab, loglin.DefaultPThresh)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, err := mse.PopulationFromFit(tab, sw.Fit)
+	pop, err := study.PopulationFromFit(tab, sw.Fit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +81,14 @@ func TestReproduceChanSilvermanVincent2021(t *testing.T) {
 		t.Fatalf("generating population N = %d, model %s", pop.N, pop.Model)
 	}
 	ref := chanSilvermanVincent
-	procs := []mse.Procedure{
-		{Method: mse.MethodStepwise, Interval: mse.IntervalBCa},
-		{Method: mse.MethodBIC, Interval: mse.IntervalProfile},
+	procs := []study.Procedure{
+		{Name: "stepwise", Method: loglin.Stepwise{}, Interval: mse.IntervalBCa},
+		{Name: "bic", Method: loglin.Search{Criterion: loglin.BIC, MaxOrder: 2}, Interval: mse.IntervalProfile},
 	}
-	res, err := mse.Simulate(pop, procs, &mse.SimulationOptions{
+	res, err := study.Simulate(context.Background(), pop, procs, &study.SimulationOptions{
 		Reps:       ref.sims,
-		Scheme:     mse.SchemeMultinomial,
-		RunOptions: mse.RunOptions{NBoot: 200, MaxOrder: 2},
+		Scheme:     study.SchemeMultinomial,
+		RunOptions: study.RunOptions{NBoot: 200},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +149,7 @@ func TestReproduceChanSilvermanVincent2021(t *testing.T) {
 	t.Log(report.String())
 	for _, lv := range []struct {
 		name     string
-		bca, bic mse.Coverage
+		bca, bic study.Coverage
 	}{{"95%", step.Coverage95, bic.Coverage95}, {"80%", step.Coverage80, bic.Coverage80}} {
 		if d := lv.bca.Rate - lv.bic.Rate; d < 4*math.Hypot(lv.bca.SE, lv.bic.SE) {
 			t.Errorf("%s: BCa coverage %.3f is not clearly above the BIC model's profile interval's %.3f", lv.name, lv.bca.Rate, lv.bic.Rate)
@@ -177,20 +179,20 @@ func readTableT(t testing.TB, path string) *mse.Table {
 // is never below the cases the other lists saw.
 func TestInternalConsistencySharedDatasets(t *testing.T) {
 	names := refdata.Datasets
-	if testing.Short() {
-		t.Skip("internal consistency on all data sets: a few seconds")
-	}
-	procs := []mse.Procedure{
-		{Method: mse.MethodMain, Interval: mse.IntervalConditional},
-		{Method: mse.MethodStepwise, Interval: mse.IntervalBCa},
-		{Method: mse.MethodAuto, Interval: mse.IntervalProfile},
-		{Method: mse.MethodRcapture, Rcapture: "Mth-Chao", Interval: mse.IntervalProfile},
+	testflags.RequireLong(t)
+	var procs []study.Procedure
+	for _, s := range []string{"main/conditional", "stepwise/bca", "auto/profile", "Mth-Chao/profile"} {
+		p, err := study.ParseProcedure(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		procs = append(procs, p)
 	}
 	var report strings.Builder
 	totals := map[string]*[4]int{} // estimable, covered95, intervals95, below
 	for _, name := range names {
 		tab := readTableT(t, refdata.Dataset(t, name))
-		res, err := mse.InternalConsistency(tab, procs, &mse.RunOptions{NBoot: 200})
+		res, err := study.InternalConsistency(context.Background(), tab, procs, &study.RunOptions{NBoot: 200})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -240,15 +242,15 @@ func TestInternalConsistencySharedDatasets(t *testing.T) {
 // plus the jackknife, selection repeated in each) on every table. Issue 7
 // asks for under a minute on 2 cores.
 func BenchmarkSimulate200BCa5Lists(b *testing.B) {
-	pop, err := mse.NewScenario("pairwise-5", nil)
+	pop, err := study.NewScenario("pairwise-5", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	procs := []mse.Procedure{{Method: mse.MethodStepwise, Interval: mse.IntervalBCa}}
-	opts := &mse.SimulationOptions{Reps: 200, RunOptions: mse.RunOptions{NBoot: 1000}}
+	procs := []study.Procedure{{Name: "stepwise", Method: loglin.Stepwise{}, Interval: mse.IntervalBCa}}
+	opts := &study.SimulationOptions{Reps: 200, RunOptions: study.RunOptions{NBoot: 1000}}
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := mse.Simulate(pop, procs, opts)
+		res, err := study.Simulate(context.Background(), pop, procs, opts)
 		if err != nil || res.Summaries[0].Estimable != 200 {
 			b.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/morketall/morketall/internal/mktfile"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/loglin"
 	"github.com/morketall/morketall/pseudonym"
 )
 
@@ -356,7 +357,7 @@ func runE2E(t *testing.T, sc scenario) {
 	// The estimate from the linked table against the estimate from the
 	// true table, with the default method (auto).
 	est := func(tb *mse.Table) float64 {
-		r, err := mse.Estimate(tb, &mse.Options{Interval: mse.IntervalNone})
+		r, err := mse.Estimate(context.Background(), tb, loglin.Auto{}, &mse.Options{Interval: mse.IntervalNone})
 		if err != nil || !r.Estimated() {
 			t.Fatalf("estimate: %v %+v", err, r)
 		}

@@ -2,7 +2,6 @@ package mse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,59 +11,178 @@ import (
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/morketall/morketall/internal/pool"
 )
 
-// DefaultNBoot is the number of bootstrap replicates (MSE-R's user guide
-// and SparseMSE's estimatepopulation use 1000).
-const DefaultNBoot = 1000
-
-// DefaultSeed is the seed used when none is given (R's packages use
-// iseed = 1234; our random streams differ from R's, so only the
-// distributions agree).
-const DefaultSeed = 1234
-
-// NTopAll asks the BIC/AIC bootstrap to search every admissible model in
-// every replicate.
-const NTopAll = -1
-
-// mserNTop is MSE-R's default ntopmodels by K: all models for K ≤ 3, the
-// best 20 for K = 4, the best 100 for K = 5 and 6.
-func mserNTop(k int) int {
-	switch {
-	case k <= 3:
-		return NTopAll
-	case k == 4:
-		return 20
-	default:
-		return 100
-	}
-}
-
-// estimator computes one replicate's estimate. Each worker makes its own
-// with newEstimator; est returns the estimate and the selected model's
-// index in models (−1 when not estimable).
-type estimator interface {
-	est(y []float64, n int) (float64, int, bool)
+// bootRaw keeps a bootstrap's replicates in replicate order (NaN when not
+// estimable) and its jackknife, so that strata can be summed.
+type bootRaw struct {
+	reps, jack []float64
+	counts     []int
+	popest     float64
 }
 
 // bootPlan is a bootstrap ready to run: the data, what to re-run in each
 // replicate, and the full-data estimate.
 type bootPlan struct {
-	k      int
 	y      []float64 // counts by cell code
 	rows   []Pattern // the cells with y > 0, in row order (resampling and jackknife)
 	counts []int     // their counts
 	n      int
 	popest float64
-	newEst func() estimator
-	models []Model // models the estimators can select, by index
+	newRep func() Replicator
+	label  func(id int) (notation, named string)
 }
 
 // bootOutput is a bootstrap's raw result.
 type bootOutput struct {
 	reps     []float64 // per replicate; NaN when not estimable
-	selected []int     // per replicate: model index or −1
+	selected []int     // per replicate: model id or −1
 	jack     []float64 // per row with y > 0: the delete-one estimate (NaN if not estimable)
+}
+
+// bootstrap adds the bca or percentile interval to r: it re-runs method m
+// (through f's fast path when it has one) on nboot multinomial resamples
+// of the observed cases with the total fixed, and on the
+// delete-one-individual jackknife for the acceleration.
+func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Options) error {
+	plan, err := newBootPlan(ctx, t, m, f, *r.Estimate)
+	if err != nil {
+		return err
+	}
+	out, err := plan.run(ctx, o.NBoot, *o.Seed, o.Progress)
+	if err != nil {
+		return err
+	}
+	info := &BootstrapInfo{Seed: *o.Seed, NBoot: o.NBoot, Scheme: "rows", Replicates: []float64{}, ModelFrequency: []ModelCount{}}
+	if d, ok := f.(BootstrapDescriber); ok {
+		d.DescribeBootstrap(info)
+	}
+	r.boot = &bootRaw{reps: out.reps, jack: out.jack, counts: plan.counts, popest: plan.popest}
+	var reps []float64
+	freq := map[int]int{}
+	for b, v := range out.reps {
+		if math.IsNaN(v) {
+			info.NotEstimable++
+			continue
+		}
+		reps = append(reps, v)
+		freq[out.selected[b]]++
+	}
+	byName := map[string]int{}
+	named := map[string]string{}
+	for id, c := range freq {
+		notation, nm := plan.label(id)
+		byName[notation] += c
+		named[notation] = nm
+	}
+	info.ModelFrequency = CountModels(byName)
+	for i := range info.ModelFrequency {
+		info.ModelFrequency[i].Named = named[info.ModelFrequency[i].Notation]
+	}
+	r.Bootstrap = info
+	for _, v := range out.jack {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			info.Jackknife = nil
+			break
+		}
+		info.Jackknife = append(info.Jackknife, v)
+	}
+	r.setBootIntervals(info, reps, plan.popest, plan.counts, out.jack, o)
+	return nil
+}
+
+// newBootPlan sets up what each replicate re-runs.
+func newBootPlan(ctx context.Context, t *Table, m Method, f Fit, popest float64) (*bootPlan, error) {
+	if t.K() > 30 {
+		return nil, fmt.Errorf("%w: the bootstrap takes at most 30 lists", ErrOptions)
+	}
+	c := t.Cells()
+	y := make([]float64, len(c))
+	for i, v := range c {
+		y[i] = float64(v)
+	}
+	p := &bootPlan{y: y, n: t.N(), popest: popest}
+	for _, row := range t.Rows {
+		if row.Count > 0 {
+			p.rows = append(p.rows, row.Pattern)
+			p.counts = append(p.counts, row.Count)
+		}
+	}
+	if fast, ok := f.(Replicating); ok {
+		p.newRep, p.label = fast.NewReplicator, fast.ModelLabel
+		return p, nil
+	}
+	g := &genericReps{ctx: ctx, m: m, lists: t.Lists, index: map[[2]string]int{}}
+	p.newRep = func() Replicator { return &genericRep{g: g} }
+	p.label = g.label
+	return p, nil
+}
+
+// genericReps runs a method without a fast path: each replicate's counts
+// become a table and the method is fitted to it. The models selected are
+// indexed by name, shared between the workers.
+type genericReps struct {
+	ctx   context.Context
+	m     Method
+	lists []string
+	mu    sync.Mutex
+	index map[[2]string]int
+	names [][2]string
+}
+
+func (g *genericReps) id(notation, named string) int {
+	key := [2]string{notation, named}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if i, ok := g.index[key]; ok {
+		return i
+	}
+	g.names = append(g.names, key)
+	g.index[key] = len(g.names) - 1
+	return len(g.names) - 1
+}
+
+func (g *genericReps) label(id int) (string, string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.names[id][0], g.names[id][1]
+}
+
+type genericRep struct {
+	g    *genericReps
+	pats []Pattern
+	cnts []int
+}
+
+func (e *genericRep) Replicate(y []float64, n int) (float64, int, bool) {
+	e.pats, e.cnts = e.pats[:0], e.cnts[:0]
+	for c := 1; c < len(y); c++ {
+		if y[c] > 0 {
+			e.pats = append(e.pats, Pattern(c))
+			e.cnts = append(e.cnts, int(y[c]))
+		}
+	}
+	tab, err := NewTable(e.g.lists, e.pats, e.cnts)
+	if err != nil {
+		return 0, -1, false
+	}
+	f, err := e.g.m.Fit(e.g.ctx, tab)
+	if err != nil {
+		return 0, -1, false
+	}
+	est, err := f.Estimate()
+	if err != nil {
+		return 0, -1, false
+	}
+	var scratch Result
+	f.Report(&scratch, 0)
+	notation, named := e.g.m.Name(), ""
+	if scratch.Model != nil {
+		notation, named = scratch.Model.Notation, scratch.Model.Named
+	}
+	return est, e.g.id(notation, named), true
 }
 
 // run draws the replicates and the jackknife. Replicate b draws from its
@@ -87,19 +205,11 @@ func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress fun
 			progress(d, total)
 		}
 	}
-	var cancelled atomic.Bool
-	parallelFor(total, func() func(i int) {
-		e := p.newEst()
+	err := pool.Run(ctx, total, func() func(i int) error {
+		e := p.newRep()
 		y := make([]float64, len(p.y))
 		rowCount := make([]int, len(p.rows))
-		return func(i int) {
-			if cancelled.Load() {
-				return
-			}
-			if ctx.Err() != nil {
-				cancelled.Store(true)
-				return
-			}
+		return func(i int) error {
 			clear(y)
 			n := p.n
 			if i < nboot {
@@ -119,7 +229,7 @@ func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress fun
 				y[p.rows[j]]--
 				n--
 			}
-			v, sel, ok := e.est(y, n)
+			v, sel, ok := e.Replicate(y, n)
 			if !ok {
 				v, sel = math.NaN(), -1
 			}
@@ -129,12 +239,70 @@ func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress fun
 				out.jack[i-nboot] = v
 			}
 			report()
+			return nil
 		}
 	})
-	if cancelled.Load() || ctx.Err() != nil {
-		return nil, ctx.Err()
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// setBootIntervals turns the replicate estimates (NaN already removed;
+// +Inf for replicates whose estimate is unbounded) into r's interval and
+// completes info. The BCa acceleration comes from the jackknife values
+// jack of the rows with the given counts.
+func (r *Result) setBootIntervals(info *BootstrapInfo, reps []float64, popest float64, counts []int, jack []float64, o Options) {
+	info.Replicates = []float64{}
+	for _, v := range reps {
+		if math.IsInf(v, 1) {
+			info.Unbounded++
+		} else {
+			info.Replicates = append(info.Replicates, v)
+		}
+	}
+	if info.NotEstimable > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d bootstrap replicates were not estimable and are left out of the interval", info.NotEstimable, o.NBoot))
+	}
+	if info.Unbounded > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("in %d of %d bootstrap replicates the selected model has no finite estimate (the dark figure is unbounded); they count as infinite, so upper limits may be open", info.Unbounded, o.NBoot))
+	}
+	r.Intervals = Intervals{}
+	if len(reps) < 10 {
+		r.Warnings = append(r.Warnings, "too few estimable bootstrap replicates for an interval")
+		return
+	}
+	qs := SortedQuantiles(o.Quantiles)
+	var limits []float64
+	method := string(o.Interval)
+	if o.Interval == IntervalPercentile {
+		limits = percentileLimits(reps, qs)
+	} else {
+		ahat, ok := acceleration(counts, jack)
+		var err error
+		if ok {
+			var z0 float64
+			limits, z0, err = bcaLimits(reps, popest, ahat, qs)
+			info.Acceleration, info.BiasCorrection = ahat, z0
+		}
+		switch {
+		case !ok:
+			r.Warnings = append(r.Warnings, "the jackknife for the BCa acceleration failed (a delete-one table has no finite estimate); the interval is the percentile interval")
+			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
+		case err != nil:
+			r.Warnings = append(r.Warnings, "BCa: "+err.Error()+"; the interval is the percentile interval")
+			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
+		}
+	}
+	for i, q := range qs {
+		iv := Interval{Method: method, Quantile: q}
+		if v := limits[i]; finite(v) {
+			iv.Value = &v
+		} else {
+			iv.Note = "open: this limit falls among bootstrap replicates whose estimate is unbounded"
+		}
+		r.Intervals = append(r.Intervals, iv)
+	}
 }
 
 // acceleration is the delete-one-individual jackknife estimate of the BCa
@@ -162,9 +330,9 @@ func acceleration(counts []int, jack []float64) (float64, bool) {
 	return s3 / (6 * math.Pow(s2, 1.5)), true
 }
 
-// quantileType8 is R's quantile(x, q, type = 8) (Hyndman and Fan's
+// QuantileType8 is R's quantile(x, q, type = 8) (Hyndman and Fan's
 // median-unbiased definition) of sorted x.
-func quantileType8(sorted []float64, q float64) float64 {
+func QuantileType8(sorted []float64, q float64) float64 {
 	nb := float64(len(sorted))
 	const fuzz = 4 * 2.220446049250313e-16
 	nppm := 1.0/3 + q*(nb+1.0/3)
@@ -213,7 +381,7 @@ func bcaLimits(reps []float64, popest, ahat float64, alphas []float64) (limits [
 		if math.IsNaN(q) {
 			return nil, z0, fmt.Errorf("the BCa adjustment is undefined for quantile %g", a)
 		}
-		limits = append(limits, quantileType8(sorted, q))
+		limits = append(limits, QuantileType8(sorted, q))
 	}
 	return limits, z0, nil
 }
@@ -224,103 +392,7 @@ func percentileLimits(reps []float64, alphas []float64) []float64 {
 	sort.Float64s(sorted)
 	out := make([]float64, len(alphas))
 	for i, a := range alphas {
-		out[i] = quantileType8(sorted, a)
+		out[i] = QuantileType8(sorted, a)
 	}
 	return out
 }
-
-// ---- estimators ----
-
-// fixedEst refits one model in every replicate.
-type fixedEst struct {
-	f     *fitter
-	m     Model
-	start *warmStart
-}
-
-func (e *fixedEst) est(y []float64, n int) (float64, int, bool) {
-	e.f.use(y, n)
-	lf := e.f.fitLight(e.m, checkCached, [2]uint64{1}, e.start)
-	if !lf.ok && lf.code == 1 {
-		v, ok := e.f.withoutMLE(e.m)
-		return v, 0, ok
-	}
-	return lf.estimate, 0, lf.ok
-}
-
-// stepwiseEst is the state the stepwise estimators of all workers share:
-// the index of the models selected so far.
-type stepwiseEst struct {
-	mu     sync.Mutex
-	index  map[string]int // model notation → index
-	models *[]Model
-}
-
-func (e *stepwiseEst) modelIndex(m Model) int {
-	key := m.String()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if i, ok := e.index[key]; ok {
-		return i
-	}
-	*e.models = append(*e.models, m)
-	e.index[key] = len(*e.models) - 1
-	return len(*e.models) - 1
-}
-
-// searchEst re-runs the BIC/AIC search over the retained models in every
-// replicate. Models are visited in full-data rank order and a model is
-// skipped when even a perfect fit could not beat the best so far: its
-// criterion is at least P·c − 2ℓ_sat, with ℓ_sat the saturated
-// log-likelihood (an upper bound of every model's). Ties keep the
-// better-ranked model, as MSE-R's strict "<" scan does.
-type searchEst struct {
-	f      *fitter
-	crit   Criterion
-	ranked []Ranked
-	starts []*warmStart // full-data coefficients (warm starts)
-}
-
-func (e *searchEst) est(y []float64, n int) (float64, int, bool) {
-	e.f.use(y, n)
-	perParam := 2.0
-	if e.crit == BIC {
-		perParam = math.Log(float64(n))
-	}
-	best, bestIdx, bestEst := math.Inf(1), -1, 0.0
-	for i := range e.ranked {
-		m := e.ranked[i].Model
-		if float64(m.NumParams())*perParam-2*e.f.satLL >= best {
-			continue
-		}
-		lf := e.f.fitLight(m, checkCached, [2]uint64{uint64(i)}, e.starts[i])
-		if !lf.ok {
-			continue
-		}
-		s := lf.bic
-		if e.crit == AIC {
-			s = lf.aic
-		}
-		if s < best {
-			best, bestIdx, bestEst = s, i, lf.estimate
-		}
-	}
-	if bestIdx < 0 {
-		// No retained model has an estimate in this replicate. If the
-		// main-effects model is retained and merely lacks an MLE, its
-		// unrestricted fit tells whether N is unbounded.
-		for i := range e.ranked {
-			m := e.ranked[i].Model
-			if m.IsMainEffects() {
-				if code, err := e.f.code(m, checkCached, [2]uint64{uint64(i)}); err == nil && code == 1 {
-					v, ok := e.f.withoutMLE(m)
-					return v, i, ok
-				}
-			}
-		}
-	}
-	return bestEst, bestIdx, bestIdx >= 0
-}
-
-// ErrCancelled is returned when the context ends a bootstrap.
-var ErrCancelled = errors.New("mse: bootstrap cancelled")

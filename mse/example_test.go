@@ -1,10 +1,12 @@
 package mse_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/loglin"
 )
 
 // Estimate the number of potential victims of modern slavery in the UK in
@@ -22,8 +24,7 @@ func ExampleEstimate() {
 	if err != nil {
 		panic(err)
 	}
-	res, err := mse.Estimate(table, &mse.Options{
-		Method:   mse.MethodStepwise,
+	res, err := mse.Estimate(context.Background(), table, loglin.Stepwise{PThresh: 0.02}, &mse.Options{
 		Interval: mse.IntervalConditional,
 	})
 	if err != nil {
@@ -52,7 +53,7 @@ func ExampleEstimate_bootstrap() {
 	defer f.Close()
 	table, _, _ := mse.ReadTable(f, nil)
 	seed := uint64(1234)
-	res, _ := mse.Estimate(table, &mse.Options{Method: mse.MethodStepwise, NBoot: 200, Seed: &seed})
+	res, _ := mse.Estimate(context.Background(), table, loglin.Stepwise{}, &mse.Options{NBoot: 200, Seed: &seed})
 	fmt.Printf("estimate %.0f, %d replicates, %s interval with %d limits\n",
 		*res.Estimate, len(res.Bootstrap.Replicates), res.Intervals[0].Method, len(res.Intervals))
 	// Output:

@@ -3,7 +3,6 @@ package mse
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,6 +106,11 @@ func (m Model) K() int { return m.k }
 // Terms returns every parameter's term: the intercept (0), main effects
 // and interactions, in increasing code order (MSE-R's design column order).
 func (m Model) Terms() []Term { return slices.Clone(m.terms) }
+
+// RawTerms returns the model's terms as Terms does, without copying: the
+// slice is shared and must not be modified. It is for allocation-free
+// fitting loops.
+func (m Model) RawTerms() []Term { return m.terms }
 
 // Generators returns the maximal terms in canonical order.
 func (m Model) Generators() []Term { return slices.Clone(m.gens) }
@@ -383,19 +387,11 @@ func HierarchicalModels(k, maxOrder int) []Model {
 	return out
 }
 
-// DefaultMaxOrder is MSE-R's default maxorder for the BIC search by K.
-func DefaultMaxOrder(k int) int {
-	switch {
-	case k <= 2:
-		return 1
-	case k == 3:
-		return 2
-	case k <= 5:
-		return 3
-	default:
-		return 2
+// TermNames returns the names of the lists in a term, in list order.
+func TermNames(t Term, lists []string) []string {
+	var out []string
+	for _, f := range t.Factors() {
+		out = append(out, lists[f])
 	}
+	return out
 }
-
-// finite reports whether x is a finite number.
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

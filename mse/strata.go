@@ -1,6 +1,7 @@
 package mse
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -8,7 +9,7 @@ import (
 	"strings"
 )
 
-// EstimateStrata estimates each stratum of a stratified table separately
+// estimateStrata estimates each stratum of a stratified table separately
 // and the total as the sum of the stratum estimates. With a bootstrap
 // interval (bca or percentile), the total's interval comes from summing
 // the replicate estimates of the strata replicate by replicate (each
@@ -20,25 +21,11 @@ import (
 // not estimable either, with a reason naming the strata (their observed
 // counts are still in Observed). Other intervals (conditional, profile)
 // are given per stratum only.
-func EstimateStrata(t *Table, opts *Options) (*Result, error) {
-	if len(t.Strata) == 0 {
-		return Estimate(t, opts)
-	}
-	o, err := opts.withDefaults(t.K())
-	if err != nil {
-		return nil, err
-	}
+func estimateStrata(ctx context.Context, t *Table, m Method, o Options) (*Result, error) {
 	total := &Result{
 		Lists: slices.Clone(t.Lists), Observed: t.N(), Method: "stratified",
-		Options: OptionsInfo{Method: string(o.Method), Model: o.Model, MaxOrder: o.MaxOrder, Rcapture: o.Rcapture,
-			Interval: string(o.Interval), Quantiles: o.Quantiles},
-		TopModels: []TopModel{}, Intervals: []Interval{},
+		Options: o.info(m), TopModels: []TopModel{}, Intervals: Intervals{},
 	}
-	requested := MethodAuto
-	if opts != nil && opts.Method != "" {
-		requested = opts.Method
-	}
-	total.Options.Method = string(requested)
 	var bad []string
 	var results []*Result
 	for i, sv := range t.StratumValues() {
@@ -54,19 +41,21 @@ func EstimateStrata(t *Table, opts *Options) (*Result, error) {
 		}
 		var res *Result
 		if err != nil {
-			res = (&Result{Lists: slices.Clone(sub.Lists), Observed: sub.N()}).notEstimable(
+			res = (&Result{Lists: slices.Clone(sub.Lists), Observed: sub.N()}).fail(
 				fmt.Errorf("%w: too small: fewer than two lists with informative data in this stratum", ErrNotEstimable))
 		} else {
 			so := o
 			seed := *o.Seed + uint64(i+1)*0x9E3779B97F4A7C15 // a distinct stream per stratum
 			so.Seed = &seed
-			so.Method = requested // resolved per stratum: tidying may drop lists
-			res, err = Estimate(tidy, &so)
+			res, err = estimate(ctx, tidy, m, so)
 			if err != nil {
-				if errors.Is(err, ErrCancelled) || errors.Is(err, ErrTooManyLists) {
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("%w: %v", ErrCancelled, ctx.Err())
+				}
+				if errors.Is(err, ErrOptions) {
 					return nil, err
 				}
-				res = (&Result{Lists: slices.Clone(tidy.Lists), Observed: tidy.N()}).notEstimable(err)
+				res = (&Result{Lists: slices.Clone(tidy.Lists), Observed: tidy.N()}).fail(err)
 			}
 		}
 		sr.Result = res
@@ -77,17 +66,16 @@ func EstimateStrata(t *Table, opts *Options) (*Result, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return total.notEstimable(fmt.Errorf("%w: stratum %s not estimable; merge small strata or estimate the collapsed table", ErrNotEstimable, strings.Join(bad, ", "))), nil
+		return total.fail(fmt.Errorf("%w: stratum %s not estimable; merge small strata or estimate the collapsed table", ErrNotEstimable, strings.Join(bad, ", "))), nil
 	}
 	var est, obs float64
 	for _, r := range results {
 		est += *r.Estimate
 		obs += float64(r.Observed)
 	}
-	dark := est - obs
-	total.Estimate, total.DarkFigure = &est, &dark
-	total.Status = "ok"
-	if o.Interval == IntervalBCa || o.Interval == IntervalPercentile {
+	total.setEstimate(est)
+	*total.DarkFigure = est - obs
+	if o.Interval.Bootstraps() {
 		total.sumBootstrap(results, o, est)
 		total.Options.Seed, total.Options.NBoot = o.Seed, o.NBoot
 	} else if o.Interval != IntervalNone {

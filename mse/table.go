@@ -587,3 +587,23 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// SubTable returns the table of the cases on list target, over the other
+// lists: the pattern of each case without the target, dropping the cases
+// on the target alone (they become the unobserved cell). Its population
+// size is known: t.ListTotals()[target].
+func (t *Table) SubTable(target int) *Table {
+	sub := &Table{Lists: t.Lists, Strata: t.Strata}
+	for _, r := range t.Rows {
+		if r.Pattern.Has(target) {
+			sub.Rows = append(sub.Rows, r)
+		}
+	}
+	idx := make([]int, 0, t.K()-1)
+	for i := range t.K() {
+		if i != target {
+			idx = append(idx, i)
+		}
+	}
+	return sub.SelectLists(idx)
+}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/study"
 )
 
 func init() {
@@ -35,28 +35,27 @@ rather than sufficient.
 Reports per list and procedure the estimate, its relative error and
 whether the 95% and 80% intervals hold the truth; per procedure the mean
 and median relative error and the coverage. The table needs at least 3
-lists. With -o DIR: consistency.csv, consistency-summary.csv,
+lists. With --outdir DIR: consistency.csv, consistency-summary.csv,
 consistency.json, consistency-coverage.svg and consistency-errors.svg.`
 
-func runConsistency(e *env, args []string) int {
-	s := &tableStudy[*mse.ConsistencyResult]{
+func runConsistency(e *env, args []string) error {
+	s := &tableStudy[*study.ConsistencyResult]{
 		name: "consistency", synopsis: consistencySynopsis, defaults: consistencyDefaultProcs,
-		study: mse.InternalConsistency, files: consistencyFiles, print: printConsistency,
-		written: "consistency.csv, consistency-summary.csv, consistency.json, consistency-coverage.svg, consistency-errors.svg",
-		status: func(e *env, r *mse.ConsistencyResult) int {
+		study: study.InternalConsistency, files: consistencyFiles, print: printConsistency,
+		fileNames: []string{"consistency.csv", "consistency-summary.csv", "consistency.json", "consistency-coverage.svg", "consistency-errors.svg"},
+		status: func(r *study.ConsistencyResult) error {
 			for _, s := range r.Summaries {
 				if s.Estimable > 0 {
-					return exitOK
+					return nil
 				}
 			}
-			e.errorf("not estimable: no list's size could be estimated from the other lists")
-			return exitNotEstimable
+			return notEstimablef("not estimable: no list's size could be estimated from the other lists")
 		},
 	}
 	return s.run(e, args)
 }
 
-func printConsistency(w io.Writer, path string, r *mse.ConsistencyResult) {
+func printConsistency(w io.Writer, path string, r *study.ConsistencyResult) {
 	fmt.Fprintf(w, "table        %s: %d lists (%s), %d cases\n", path, len(r.Lists), strings.Join(r.Lists, ", "), r.Observed)
 	fmt.Fprintf(w, "method       each list's size estimated from the other lists (Binette and Steorts 2022)")
 	if r.NBoot > 0 {
@@ -112,17 +111,17 @@ func upperText(x *float64, open bool) string {
 	return fmt.Sprintf("%.0f", *x)
 }
 
-func coverText(c mse.Coverage) string {
+func coverText(c study.Coverage) string {
 	if c.Intervals == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%d/%d", c.Covered, c.Intervals)
 }
 
-func consistencyFiles(r *mse.ConsistencyResult, path string) ([]outFile, error) {
+func consistencyFiles(r *study.ConsistencyResult, path string) ([]outFile, error) {
 	var cases, summary [][]string
 	errs := make([][]float64, len(r.Procedures))
-	var cov95, cov80 []mse.Coverage
+	var cov95, cov80 []study.Coverage
 	for i, c := range r.Cases {
 		cases = append(cases, []string{c.Target, strconv.Itoa(c.Truth), strconv.Itoa(c.Observed), strings.Join(c.Lists, " "),
 			c.Procedure, c.Status, c.Reason, fptr(c.Estimate), fptr(c.RelativeError), c.Model,

@@ -13,17 +13,18 @@ import (
 	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/internal/scenario"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/methods"
 )
 
 func init() {
 	register(&command{
 		name:    "demo",
 		summary: "run the whole pipeline on a fictional country and write a report",
-		run:     runDemo,
+		run:     legacy(runDemo),
 	})
 }
 
-const demoSynopsis = `demo [-o DIR] [--force] [--seed N] [--nboot N]
+const demoSynopsis = `demo [--outdir DIR] [--force] [--seed N] [--nboot N]
 
 Runs the whole pipeline on a fictional country: nine agencies (police,
 immigration, a shelter coordinator, three shelters, a municipal office,
@@ -46,26 +47,27 @@ const demoStrata = "sex"
 
 func runDemo(e *env, args []string) int {
 	fs := newFlags(e, "demo", demoSynopsis)
-	dir := fs.String("o", "morketall-demo", "output directory")
+	dir := fs.String("outdir", "morketall-demo", "output directory")
+	dirO := fs.String("o", "", "the same as --outdir (kept for scripts; -o names a file in the other commands)")
 	force := fs.Bool("force", false, "replace the files of an earlier demo in DIR")
 	seed := fs.Uint64("seed", scenario.DefaultSeed, "seed of the fictional world and of the bootstrap")
 	nboot := fs.Int("nboot", demoNBoot, "bootstrap replicates")
-	pos, code := parseFlags(e, fs, args)
+	pos, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
 	}
 	if len(pos) != 0 {
-		e.errorf("demo takes no arguments")
-		fs.Usage()
-		return exitUsage
+		return e.exit(usagef("demo takes no arguments").hint("run \"morketall help demo\" for the flags"))
 	}
-	if *nboot < 10 {
-		e.errorf("--nboot must be at least 10")
-		return exitUsage
+	if *nboot < 10 || *nboot > mse.MaxNBoot {
+		return e.exit(usagef("--nboot must be in [10, %d]", mse.MaxNBoot))
+	}
+	if *dirO != "" {
+		*dir = *dirO
 	}
 	if ents, err := os.ReadDir(*dir); err == nil && len(ents) > 0 && !*force {
 		e.errorf("%q exists and is not empty", *dir)
-		e.hintf("use --force to replace the files of an earlier demo, or -o to choose another directory")
+		e.hintf("use --force to replace the files of an earlier demo, or --outdir to choose another directory")
 		return exitFailure
 	}
 	d := &demo{e: e, dir: *dir, force: *force, seed: *seed, nboot: *nboot}
@@ -104,7 +106,7 @@ func (d *demo) sub(out io.Writer, args ...string) int {
 		stdout = io.MultiWriter(&d.log, out)
 	}
 	se := &env{ctx: d.e.ctx, stdin: strings.NewReader(""), stdout: stdout, stderr: &d.log, argv: args}
-	return c.run(se, args[1:])
+	return se.exit(c.run(se, args[1:]))
 }
 
 func (d *demo) fail(step string, code int) int {
@@ -224,9 +226,9 @@ func (d *demo) run() int {
 	}
 
 	// 4. The estimate (the overall table; strata go into the report).
-	t, code := readTable(e, tablePath, []string{demoStrata})
-	if code >= 0 {
-		return d.fail("reading the overlap table", code)
+	t, err := readTable(e, tablePath, []string{demoStrata})
+	if err != nil {
+		return d.fail("reading the overlap table", e.exit(err))
 	}
 	estPath := d.path("estimate.json")
 	if code := d.estimate(t, tablePath, estPath); code >= 0 {
@@ -276,13 +278,18 @@ func (d *demo) run() int {
 func (d *demo) estimate(t *mse.Table, tablePath, estPath string) int {
 	e := d.e
 	seed := d.seed
-	opts := &mse.Options{NBoot: d.nboot, Seed: &seed, Context: e.ctx}
+	opts := &mse.Options{NBoot: d.nboot, Seed: &seed}
+	meth, err := methods.New("auto", methods.Settings{})
+	if err != nil {
+		e.errorf("demo: %s", trimPkg(err))
+		return exitFailure
+	}
 	m := manifest.New("estimate", e.commandLine()+" (estimate step)", toolVersion())
 	m.AddInput("table", tablePath)
 	var res *mse.Result
-	err := m.Time("estimate", func() error {
+	err = m.Time("estimate", func() error {
 		var err error
-		res, err = mse.Estimate(t.Collapse(), opts)
+		res, err = mse.Estimate(e.ctx, t.Collapse(), meth, opts)
 		return err
 	})
 	if err != nil {
@@ -314,18 +321,16 @@ func (d *demo) estimate(t *mse.Table, tablePath, estPath string) int {
 		return -1
 	}
 	line := fmt.Sprintf("estimate        %s  %.0f people in total, %d observed", estPath, *res.Estimate, res.Observed)
-	var lo, hi *float64
-	for _, iv := range res.Intervals {
-		switch {
-		case iv.Method == res.Options.Interval && iv.Quantile == 0.025:
-			lo = iv.Value
-		case iv.Method == res.Options.Interval && iv.Quantile == 0.975:
-			hi = iv.Value
-		}
-	}
-	if lo != nil && hi != nil {
-		line += fmt.Sprintf("; 95%% interval %.0f to %.0f (%s)", *lo, *hi, res.Options.Interval)
+	if p, ok := res.Intervals.Level(0.95); ok {
+		line += fmt.Sprintf("; 95%% interval %s to %s (%s)", demoLimit(p.Lower), demoLimit(p.Upper), p.Method)
 	}
 	d.note("%s", line)
 	return -1
+}
+
+func demoLimit(iv mse.Interval) string {
+	if iv.Value == nil {
+		return "open"
+	}
+	return fmt.Sprintf("%.0f", *iv.Value)
 }

@@ -2,8 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	flagpkg "flag"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -12,7 +11,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/morketall/morketall/internal/atomicfile"
+	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/methods"
+	"github.com/morketall/morketall/mse/study"
 )
 
 func init() {
@@ -28,9 +30,8 @@ const estimateSynopsis = `estimate [flags] TABLE.csv
 Selects a log-linear model for the overlap table and estimates the total
 population (observed cases plus the dark figure), with an interval.
 
-Methods: main (independence), fixed (--model), stepwise (SparseMSE,
---pthresh), bic and aic (all hierarchical models up to --maxorder, MSE-R),
-auto (bic for up to 5 lists, stepwise above), or --rcapture MODEL.
+Methods (--method; --model alone means fixed, --rcapture alone rcapture):
+METHODS
 
 Intervals: bca (default) re-runs the whole model selection on --nboot
 bootstrap resamples (seeded by --seed; the result does not depend on the
@@ -41,155 +42,168 @@ model is uncertain.
 
 Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 
-func runEstimate(e *env, args []string) int {
-	fs := newFlags(e, "estimate", estimateSynopsis)
-	method := fs.String("method", "auto", "model selection: main|fixed|stepwise|bic|aic|auto")
-	model := fs.String("model", "", "the model for --method fixed, e.g. [12,13,3] or [LA:NG, GO]")
-	pthresh := fs.Float64("pthresh", mse.DefaultPThresh, "stepwise p-value threshold, in (0, 1]")
-	maxorder := fs.Int("maxorder", 0, "highest interaction order in the bic/aic search (default: MSE-R's for the number of lists)")
-	rcapture := fs.String("rcapture", "", "an Rcapture model: M0|Mt|Mh-Chao|Mh-Poisson2|Mh-Darroch|Mh-Gamma3.5|Mth-Chao|Mth-Poisson2|Mth-Darroch|Mth-Gamma3.5")
-	interval := fs.String("interval", "bca", "interval: bca|percentile|conditional|profile|none")
-	quantiles := fs.String("quantiles", "0.025,0.1,0.9,0.975", "interval limits as comma-separated probabilities (default: 95% and 80%)")
-	nboot := fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates for bca/percentile")
-	seed := fs.Uint64("seed", mse.DefaultSeed, "bootstrap seed")
-	ntop := fs.String("ntop", "default", "models searched in each bic/aic replicate: N, all, or default (all for up to 5 lists, 100 for 6)")
-	strata := fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum")
-	collapse := fs.Bool("collapse", false, "with --strata: sum over the strata and estimate the total table instead")
-	linkErr := fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01")
-	linkErrReps := fs.Int("linkage-error-reps", 200, "perturbed tables for --linkage-error (each re-runs the model selection)")
-	top := fs.Int("top", mse.DefaultTopModels, "number of top models to list")
-	asJSON := fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)")
-	out := fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout")
-	force := fs.Bool("force", false, "replace an existing -o file")
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+// estimateFlags are the flags of the estimate command.
+type estimateFlags struct {
+	method, interval, quantiles, strata, linkErr, out *string
+	nboot, linkErrReps, top                           *int
+	seed                                              *uint64
+	collapse, asJSON, force                           *bool
+	settings                                          *methods.Settings
+}
+
+func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
+	f := &estimateFlags{
+		method:      fs.String("method", "auto", "method: "+strings.Join(methods.Names(), "|")),
+		interval:    fs.String("interval", "", "interval: bca|percentile|conditional|profile|posterior|none (default bca, or the method's own)"),
+		quantiles:   fs.String("quantiles", "0.025,0.1,0.9,0.975", "interval limits as comma-separated probabilities (default: 95% and 80%)"),
+		nboot:       fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates for bca/percentile, 10 to %d", mse.MaxNBoot)),
+		seed:        fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap and the linkage-error sensitivity"),
+		strata:      fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum"),
+		collapse:    fs.Bool("collapse", false, "with --strata: sum over the strata and estimate the total table instead"),
+		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
+		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
+		top:         fs.Int("top", mse.DefaultTopModels, "number of top models to list, at least 1"),
+		asJSON:      fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)"),
+		out:         fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout"),
+		force:       fs.Bool("force", false, "replace an existing -o file"),
+	}
+	f.settings = methods.Flags(fs)
+	return f
+}
+
+// maxLinkErrReps bounds --linkage-error-reps.
+const maxLinkErrReps = 100000
+
+// request turns the flags into a method, options and linkage-error
+// options, refusing every out-of-range or conflicting value (exit 2).
+func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *study.LinkageErrorOptions, error) {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.settings.Parsed(fs)
+	m, err := f.settings.Choose(*f.method, set["method"])
+	if err != nil {
+		return nil, nil, nil, usagef("%s", trimPkg(err))
+	}
+	q, err := parseQuantiles(*f.quantiles)
+	if err != nil {
+		return nil, nil, nil, usagef("--quantiles: %v", err)
+	}
+	opts := &mse.Options{Interval: mse.IntervalKind(*f.interval), Quantiles: q, NBoot: *f.nboot, Seed: f.seed, TopModels: *f.top}
+	if *f.nboot < 10 || *f.nboot > mse.MaxNBoot {
+		return nil, nil, nil, usagef("--nboot must be in [10, %d]", mse.MaxNBoot)
+	}
+	if *f.top < 1 {
+		return nil, nil, nil, usagef("--top must be at least 1")
+	}
+	if err := opts.Check(m); err != nil {
+		return nil, nil, nil, usagef("%s", trimPkg(err))
+	}
+	kind := opts.Interval
+	if kind == "" {
+		kind = mse.IntervalBCa
+		if d, ok := m.(mse.DefaultIntervaler); ok {
+			kind = d.DefaultInterval()
+		}
+	}
+	if set["nboot"] && !kind.Bootstraps() {
+		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile), not --interval %s", kind)
+	}
+	if *f.collapse && *f.strata == "" {
+		return nil, nil, nil, usagef("--collapse needs --strata naming the columns to sum over")
+	}
+	if set["linkage-error-reps"] && *f.linkErr == "" {
+		return nil, nil, nil, usagef("--linkage-error-reps needs --linkage-error")
+	}
+	var le *study.LinkageErrorOptions
+	if *f.linkErr != "" {
+		if le, err = parseLinkageError(*f.linkErr); err != nil {
+			return nil, nil, nil, usagef("--linkage-error: %v", err)
+		}
+		if *f.linkErrReps < 1 || *f.linkErrReps > maxLinkErrReps {
+			return nil, nil, nil, usagef("--linkage-error-reps must be in [1, %d]", maxLinkErrReps)
+		}
+		le.Replicates, le.Seed = *f.linkErrReps, *f.seed
+	}
+	return m, opts, le, nil
+}
+
+func runEstimate(e *env, args []string) error {
+	fs := newFlags(e, "estimate", strings.Replace(estimateSynopsis, "METHODS", methodHelp(), 1))
+	f := defineEstimateFlags(fs)
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		e.errorf("estimate needs exactly one overlap table")
-		fs.Usage()
-		return exitUsage
+		return usagef("estimate needs exactly one overlap table").hint("run \"morketall help estimate\" for the flags")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flagpkg.Flag) { set[f.Name] = true })
-	opts := &mse.Options{
-		Method:    mse.Method(*method),
-		Model:     *model,
-		PThresh:   *pthresh,
-		MaxOrder:  *maxorder,
-		Interval:  mse.IntervalMethod(*interval),
-		TopModels: *top,
-	}
-	if *rcapture != "" {
-		if set["method"] && *method != string(mse.MethodRcapture) {
-			e.errorf("--rcapture cannot be combined with --method %s", *method)
-			return exitUsage
-		}
-		opts.Method, opts.Rcapture = mse.MethodRcapture, *rcapture
-	}
-	if *model != "" && !set["method"] {
-		opts.Method = mse.MethodFixed
-	}
-	if *model != "" && opts.Method != mse.MethodFixed {
-		e.errorf("--model is only used with --method fixed")
-		return exitUsage
-	}
-	q, err := parseQuantiles(*quantiles)
+	m, opts, leOpts, err := f.request(fs)
 	if err != nil {
-		e.errorf("--quantiles: %v", err)
-		return exitUsage
+		return err
 	}
-	opts.Quantiles = q
-	opts.NBoot, opts.Seed = *nboot, seed
-	switch *ntop {
-	case "default", "":
-	case "all":
-		opts.NTop = mse.NTopAll
-	default:
-		n, err := strconv.Atoi(*ntop)
-		if err != nil || n < 1 {
-			e.errorf("--ntop must be a positive number, all or default")
-			return exitUsage
+	// Refuse an existing output before the work, not after it.
+	if *f.out != "" {
+		if err := checkOutputs(e, []string{pos[0]}, []string{*f.out, manifest.PathFor(*f.out)}, *f.force); err != nil {
+			return err
 		}
-		opts.NTop = n
 	}
-	var leOpts *mse.LinkageErrorOptions
-	if *linkErr != "" {
-		var err error
-		if leOpts, err = parseLinkageError(*linkErr); err != nil {
-			e.errorf("--linkage-error: %v", err)
-			return exitUsage
-		}
-		leOpts.Replicates, leOpts.Seed = *linkErrReps, *seed
+	t, err := readTable(e, pos[0], splitList(*f.strata))
+	if err != nil {
+		return err
 	}
-	if *collapse && *strata == "" {
-		e.errorf("--collapse needs --strata naming the columns to sum over")
-		return exitUsage
-	}
-	t, code := readTable(e, pos[0], splitList(*strata))
-	if code >= 0 {
-		return code
-	}
-	if *collapse {
+	if *f.collapse {
 		t = t.Collapse()
 	}
-	opts.Context = e.ctx
-	m := e.auditFor("estimate") // written beside -o
-	bootstrapping := opts.Interval == mse.IntervalBCa || opts.Interval == mse.IntervalPercentile
-	var prog *progress
-	if bootstrapping {
-		prog = newProgress(e, "bootstrap")
-		opts.Progress = prog.update
+	audit := e.auditFor("estimate") // written beside -o
+	if opts.Interval != mse.IntervalNone && (opts.Interval == "" || opts.Interval.Bootstraps()) && t.K() > 10 {
+		e.warnf("the bootstrap re-runs the method %d times on %d lists; this may take hours (lower --nboot, or use --interval profile for a first look)", opts.NBoot, t.K())
 	}
-	var res *mse.Result
-	if len(t.Strata) > 0 {
-		res, err = mse.EstimateStrata(t, opts)
-	} else {
-		res, err = mse.Estimate(t, opts)
-	}
+	prog := newProgress(e, "estimate")
+	opts.Progress = prog.update
+	res, err := mse.Estimate(e.ctx, t, m, opts)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, mse.ErrCancelled) {
-			e.errorf("interrupted: nothing was written")
-			return exitFailure
-		}
-		e.errorf("%s", trimPkg(err))
-		return exitUsage
+		return libError("", err)
 	}
 	if leOpts != nil && res.Estimated() {
-		if code := linkageSensitivity(e, t, opts, leOpts, res); code >= 0 {
-			return code
+		prog := newProgress(e, "linkage-error sensitivity")
+		le, err := study.LinkageSensitivity(e.ctx, t, m, leOpts)
+		prog.done()
+		if e.ctx.Err() != nil {
+			return interrupted()
 		}
+		if err != nil {
+			return failf("linkage-error sensitivity: %s", trimPkg(err))
+		}
+		res.LinkageError = le
 	}
 	res.Version = toolVersion()
 	switch {
-	case *out != "":
-		err := atomicfile.Write(*out, &atomicfile.Options{Force: *force}, func(w io.Writer) error {
+	case *f.out != "":
+		err := atomicfile.Write(*f.out, &atomicfile.Options{Force: *f.force}, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(res)
 		})
 		if err != nil {
-			e.errorf("%q: %v", *out, err)
-			return exitFailure
+			return failf("%q: %v", *f.out, err)
 		}
-		m.AddInput("table", pos[0])
+		audit.AddInput("table", pos[0])
 		if res.Options.Seed != nil {
-			m.SetSeed("bootstrap", *res.Options.Seed)
+			audit.SetSeed("bootstrap", *res.Options.Seed)
 		}
-		m.SetOption("options", res.Options)
-		if !e.finishAudit(m, *force, [2]string{"estimate", *out}) {
-			return exitFailure
+		audit.SetOption("options", res.Options)
+		if !e.finishAudit(audit, *f.force, [2]string{"estimate", *f.out}) {
+			return exitCode(exitFailure)
 		}
-		if !*asJSON {
+		if !*f.asJSON {
 			printEstimate(e.stdout, pos[0], res)
 		}
-	case *asJSON:
+	case *f.asJSON:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
-			e.errorf("writing JSON: %v", err)
-			return exitFailure
+			return failf("writing JSON: %v", err)
 		}
 	default:
 		printEstimate(e.stdout, pos[0], res)
@@ -198,12 +212,12 @@ func runEstimate(e *env, args []string) int {
 		e.warnf("%s", w)
 	}
 	if !res.Estimated() {
-		if !*asJSON {
-			e.errorf("not estimable: %s", res.Reason)
+		if *f.asJSON {
+			return exitCode(exitNotEstimable)
 		}
-		return exitNotEstimable
+		return notEstimablef("not estimable: %s", res.Reason)
 	}
-	return exitOK
+	return nil
 }
 
 func parseQuantiles(s string) ([]float64, error) {
@@ -320,28 +334,15 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 	}
 }
 
-// intervalLines pairs interval limits into readable lines.
-func intervalLines(iv []mse.Interval) [][2]string {
+// intervalLines writes the intervals as readable lines.
+func intervalLines(iv mse.Intervals) [][2]string {
 	var out [][2]string
-	used := make([]bool, len(iv))
-	for i := range iv {
-		if used[i] || iv[i].Quantile >= 0.5 {
-			continue
-		}
-		for j := range iv {
-			if used[j] || iv[j].Method != iv[i].Method || abs(iv[j].Quantile-(1-iv[i].Quantile)) > 1e-9 {
-				continue
-			}
-			used[i], used[j] = true, true
-			level := fmt.Sprintf("%g%%", 100*(1-2*iv[i].Quantile))
-			kind := intervalKind(iv[i])
-			out = append(out, [2]string{level + " interval", fmt.Sprintf("%s – %s (%s)", limit(iv[i]), limit(iv[j]), kind)})
-		}
+	for _, p := range iv.Pairs() {
+		level := fmt.Sprintf("%g%%", 100*p.Level)
+		out = append(out, [2]string{level + " interval", fmt.Sprintf("%s – %s (%s)", limit(p.Lower), limit(p.Upper), intervalKind(p.Lower))})
 	}
-	for i := range iv {
-		if !used[i] {
-			out = append(out, [2]string{fmt.Sprintf("%g quantile", iv[i].Quantile), fmt.Sprintf("%s (%s)", limit(iv[i]), iv[i].Method)})
-		}
+	for _, u := range iv.Unpaired() {
+		out = append(out, [2]string{fmt.Sprintf("%g quantile", u.Quantile), fmt.Sprintf("%s (%s)", limit(u), u.Method)})
 	}
 	return out
 }
@@ -375,13 +376,6 @@ func limit(iv mse.Interval) string {
 		return "open"
 	}
 	return fmtCount(*iv.Value)
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // printStrata lists the per-stratum results.
@@ -425,8 +419,8 @@ func stratumString(m map[string]string) string {
 
 // parseLinkageError reads "missed=0.05,false=0.01" (either part may be
 // left out).
-func parseLinkageError(s string) (*mse.LinkageErrorOptions, error) {
-	o := &mse.LinkageErrorOptions{}
+func parseLinkageError(s string) (*study.LinkageErrorOptions, error) {
+	o := &study.LinkageErrorOptions{}
 	for _, part := range splitList(s) {
 		name, val, ok := strings.Cut(part, "=")
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
@@ -445,42 +439,12 @@ func parseLinkageError(s string) (*mse.LinkageErrorOptions, error) {
 	return o, nil
 }
 
-// linkageSensitivity perturbs the table as if the linkage had missed or
-// made false links and re-runs the estimate (the same method, no interval)
-// on each perturbed table. It returns an exit code ≥ 0 on failure.
-func linkageSensitivity(e *env, t *mse.Table, opts *mse.Options, le *mse.LinkageErrorOptions, res *mse.Result) int {
-	point := *opts
-	point.Interval = mse.IntervalNone
-	point.Progress = nil
-	strat := len(t.Strata) > 0
-	estimate := func(pt *mse.Table) (float64, error) {
-		if err := e.ctx.Err(); err != nil {
-			return 0, err
-		}
-		var r *mse.Result
-		var err error
-		if strat {
-			r, err = mse.EstimateStrata(pt, &point)
-		} else {
-			r, err = mse.Estimate(pt, &point)
-		}
-		if err != nil {
-			return 0, err
-		}
-		if !r.Estimated() {
-			return 0, errors.New(r.Reason)
-		}
-		return *r.Estimate, nil
+// methodHelp lists the registry's methods for a synopsis.
+func methodHelp() string {
+	var b strings.Builder
+	for _, line := range methods.Summary() {
+		name, what, _ := strings.Cut(line, ": ")
+		fmt.Fprintf(&b, "  %-10s %s\n", name, what)
 	}
-	out, err := mse.LinkageError(t, estimate, le)
-	if e.ctx.Err() != nil {
-		e.errorf("interrupted: nothing was written")
-		return exitFailure
-	}
-	if err != nil {
-		e.errorf("linkage-error sensitivity: %s", trimPkg(err))
-		return exitFailure
-	}
-	res.LinkageError = out
-	return -1
+	return strings.TrimRight(b.String(), "\n")
 }

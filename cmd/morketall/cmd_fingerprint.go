@@ -9,12 +9,12 @@ import (
 )
 
 func init() {
-	register(&command{name: "fingerprint", summary: "print the fingerprint of a key file or pseudonymised list", run: runFingerprint})
+	register(&command{name: "fingerprint", summary: "print the fingerprint of a key file or pseudonymised list", run: legacy(runFingerprint)})
 }
 
 func runFingerprint(e *env, args []string) int {
 	fs := newFlags(e, "fingerprint", "fingerprint FILE\n\nPrints the key fingerprint of a key file, or the one recorded in a pseudonymised list file.")
-	pos, code := parseFlags(e, fs, args)
+	pos, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
 	}

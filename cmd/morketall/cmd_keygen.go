@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "keygen", summary: "make a project key (prints its fingerprint)", run: runKeygen})
+	register(&command{name: "keygen", summary: "make a project key (prints its fingerprint)", run: legacy(runKeygen)})
 }
 
 func runKeygen(e *env, args []string) int {
@@ -37,7 +37,7 @@ func runKeygen(e *env, args []string) int {
 			return exitUsage
 		}
 	}
-	pos, code := parseFlags(e, fs, args)
+	pos, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: runLink})
+	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: legacy(runLink)})
 }
 
 // maxTextPatterns bounds the capture patterns listed in the text report;
@@ -35,7 +35,7 @@ func runLink(e *env, args []string) int {
 	strata := fs.String("strata", "", "covariate columns to stratify the table by, comma-separated (e.g. sex)")
 	ruleName := fs.String("rule", "default", "how far down the key hierarchy links are accepted: strict, default or loose")
 	force := fs.Bool("force", false, "replace existing output files")
-	files, code := parseFlags(e, fs, args)
+	files, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
 	}
@@ -61,7 +61,7 @@ func runLink(e *env, args []string) int {
 			}
 		}
 	}
-	if code := checkOutputs(e, files, []string{*out, *reportPath}, *force); code >= 0 {
+	if code := checkOutputsCode(e, files, []string{*out, *reportPath}, *force); code >= 0 {
 		return code
 	}
 

@@ -14,8 +14,8 @@ import (
 )
 
 func init() {
-	register(&command{name: "pseudonymise", summary: "turn an agency extract into a pseudonymised list file", run: runPseudonymise})
-	register(&command{name: "pseudonymize", summary: "same as pseudonymise", run: runPseudonymise})
+	register(&command{name: "pseudonymise", summary: "turn an agency extract into a pseudonymised list file", run: legacy(runPseudonymise)})
+	register(&command{name: "pseudonymize", summary: "same as pseudonymise", run: legacy(runPseudonymise)})
 }
 
 // maxWarnings is how many field problems are listed on stderr; the rest
@@ -37,7 +37,7 @@ func runPseudonymise(e *env, args []string) int {
 	strict := fs.Bool("strict", false, "stop at the first invalid date of birth or identity number instead of counting it as missing")
 	force := fs.Bool("force", false, "replace existing output files")
 	printSchema := fs.Bool("print-schema", false, "print the built-in schema and exit")
-	pos, code := parseFlags(e, fs, args)
+	pos, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
 	}
@@ -89,7 +89,7 @@ func runPseudonymise(e *env, args []string) int {
 		e.errorf("--list: %v", err)
 		return exitUsage
 	}
-	if code := checkOutputs(e, []string{in}, []string{*out, *reportPath}, *force); code >= 0 {
+	if code := checkOutputsCode(e, []string{in}, []string{*out, *reportPath}, *force); code >= 0 {
 		return code
 	}
 

@@ -4,17 +4,23 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/morketall/morketall/internal/atomicfile"
 	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/internal/report"
+	"github.com/morketall/morketall/linkage"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/methods"
+	"github.com/morketall/morketall/mse/study"
 )
 
 func init() {
@@ -42,117 +48,119 @@ out.
 A manifest (REPORT.html.manifest.json) records the inputs' SHA-256 and the
 options.`
 
-func runReport(e *env, args []string) int {
+// reportLinkErrReps is the number of perturbed tables per linkage-error
+// scenario of the report.
+const reportLinkErrReps = 200
+
+func runReport(e *env, args []string) error {
 	fs := newFlags(e, "report", reportSynopsis)
 	out := fs.String("o", "", "output HTML file (required)")
 	publish := fs.Bool("publish", false, "apply disclosure control and leave out the overlap table")
 	linkPath := fs.String("linkage", "", "linkage report JSON (morketall link --report) to show linkage quality and sensitivity")
-	tablePath := fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot and model intervals)")
+	tablePath := fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot, strata and the linkage-error table)")
 	strata := fs.String("strata", "", "stratum columns of the overlap table, comma-separated")
 	title := fs.String("title", "", "title of the report")
-	nboot := fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates when INPUT is a table")
-	seed := fs.Uint64("seed", mse.DefaultSeed, "bootstrap seed when INPUT is a table")
+	method := fs.String("method", "auto", "when INPUT is a table: the method to estimate it with ("+strings.Join(methods.Names(), "|")+")")
+	settings := methods.Flags(fs)
+	nboot := fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates when INPUT is a table, 10 to %d", mse.MaxNBoot))
+	seed := fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap (INPUT a table) and of the linkage-error table")
 	force := fs.Bool("force", false, "replace existing output files")
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
-	if *out == "" || len(pos) != 1 {
-		if *out == "" {
-			e.errorf("missing -o")
-		} else {
-			e.errorf("report takes exactly one input (an overlap table or an estimate JSON)")
-		}
-		fs.Usage()
-		return exitUsage
+	switch {
+	case *out == "":
+		return usagef("missing -o").hint("run \"morketall help report\" for the flags")
+	case len(pos) != 1:
+		return usagef("report takes exactly one input (an overlap table or an estimate JSON)")
+	case *nboot < 10 || *nboot > mse.MaxNBoot:
+		return usagef("--nboot must be in [10, %d]", mse.MaxNBoot)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	input := pos[0]
 	mpath := manifest.PathFor(*out)
-	if code := checkOutputs(e, []string{input, *linkPath, *tablePath}, []string{*out, mpath}, *force); code >= 0 {
-		return code
+	if err := checkOutputs(e, []string{input, *linkPath, *tablePath}, []string{*out, mpath}, *force); err != nil {
+		return err
 	}
 	m := manifest.New("report", e.commandLine(), toolVersion())
 	m.SetOption("publish", *publish)
-	var in report.Input
-	in.Version = toolVersion()
-	in.Title = *title
-	var strataCols []string
-	if *strata != "" {
-		strataCols = splitList(*strata)
-	}
+	in := &report.Input{Version: toolVersion(), Title: *title}
+	strataCols := splitList(*strata)
 
 	// The linkage report first: it is quick to check, the estimate is not.
 	if *linkPath != "" {
-		f, err := os.Open(*linkPath)
+		lr, err := readLinkageReport(*linkPath)
 		if err != nil {
-			return fileError(e, *linkPath, err)
-		}
-		lr, err := report.ReadLinkageReport(f)
-		f.Close()
-		if err != nil {
-			e.errorf("%q: %s", *linkPath, strings.TrimPrefix(err.Error(), "report: "))
-			return exitUsage
+			return err
 		}
 		in.Linkage = lr
 		m.KeyFingerprint, m.SchemaHash = lr.KeyFingerprint, lr.SchemaHash
 	}
-	raw, err := os.ReadFile(input)
+	raw, err := readInput(e, input)
 	if err != nil {
-		return fileError(e, input, err)
+		return err
 	}
+	var meth mse.Method
 	if isJSON(raw) {
-		var res mse.Result
-		if err := json.Unmarshal(raw, &res); err != nil || len(res.Lists) < 2 || res.Status == "" {
-			e.errorf("%q: not an estimate JSON (morketall estimate --json)", input)
-			return exitUsage
+		if set["method"] || set["nboot"] || len(settings.Given) > 0 {
+			return usagef("--method, --nboot and the method flags are for a table INPUT; an estimate JSON already names its method")
 		}
-		in.Result = &res
-		if err := addSource(m, &in, "estimate", input); err != nil {
-			e.errorf("%q: %v", input, err)
-			return exitFailure
+		res, err := readEstimate(input, raw)
+		if err != nil {
+			return err
+		}
+		in.Result = res
+		if err := addSource(m, in, "estimate", input); err != nil {
+			return failf("%q: %v", input, err)
+		}
+		if meth, err = methods.FromOptions(res.Options); err != nil {
+			e.warnf("%q: the estimate's method cannot be re-run (%s): the linkage sections show no estimates", input, trimPkg(err))
 		}
 		if *tablePath != "" {
-			t, code := readTable(e, *tablePath, strataCols)
-			if code >= 0 {
-				return code
+			t, err := readTable(e, *tablePath, strataCols)
+			if err != nil {
+				return err
 			}
 			in.Table = t
-			if err := addSource(m, &in, "table", *tablePath); err != nil {
-				e.errorf("%q: %v", *tablePath, err)
-				return exitFailure
+			if err := addSource(m, in, "table", *tablePath); err != nil {
+				return failf("%q: %v", *tablePath, err)
 			}
-			if len(t.Strata) > 0 && len(res.Strata) == 0 {
+			if len(t.Strata) > 0 && len(res.Strata) == 0 && meth != nil {
 				// Estimate the strata as the estimate was made.
-				o := optionsOf(&res)
-				o.Context = e.ctx
-				if code := reportStrata(e, m, &in, t, o); code >= 0 {
-					return code
+				if err := reportStrata(e, m, in, t, meth, optionsOf(res)); err != nil {
+					return err
 				}
 			}
 		}
 	} else {
 		if *tablePath != "" {
-			e.errorf("--table is for an estimate JSON input; INPUT is already a table")
-			return exitUsage
+			return usagef("--table is for an estimate JSON input; INPUT is already a table")
 		}
-		t, code := readTable(e, input, strataCols)
-		if code >= 0 {
-			return code
+		settings.Parsed(fs)
+		if meth, err = settings.Choose(*method, set["method"]); err != nil {
+			return usagef("%s", trimPkg(err))
 		}
-		if err := addSource(m, &in, "table", input); err != nil {
-			e.errorf("%q: %v", input, err)
-			return exitFailure
+		t, err := readTable(e, input, strataCols)
+		if err != nil {
+			return err
 		}
-		opts := &mse.Options{NBoot: *nboot, Seed: seed, Context: e.ctx}
+		if err := addSource(m, in, "table", input); err != nil {
+			return failf("%q: %v", input, err)
+		}
+		opts := &mse.Options{NBoot: *nboot, Seed: seed}
 		var res *mse.Result
-		err := m.Time("estimate", func() error {
+		prog := newProgress(e, "estimate")
+		opts.Progress = prog.update
+		err = m.Time("estimate", func() error {
 			var err error
-			res, err = mse.Estimate(t.Collapse(), opts)
+			res, err = mse.Estimate(e.ctx, t.Collapse(), meth, opts)
 			return err
 		})
+		prog.done()
 		if err != nil {
-			e.errorf("%q: %s", input, trimPkg(err))
-			return exitUsage
+			return libError(fmt.Sprintf("%q", input), err)
 		}
 		res.Version = toolVersion()
 		in.Result, in.Table = res, t
@@ -163,15 +171,28 @@ func runReport(e *env, args []string) int {
 		m.SetSeed("bootstrap", *seed)
 		if len(t.Strata) > 0 {
 			m.SetOption("strata", t.Strata)
-			if code := reportStrata(e, m, &in, t, opts); code >= 0 {
-				return code
+			opts.Progress = nil
+			if err := reportStrata(e, m, in, t, meth, opts); err != nil {
+				return err
 			}
 		}
 	}
+	if err := in.Result.Validate(); err != nil {
+		return usagef("%q: not a valid estimate: %s", input, trimPkg(err))
+	}
+	if in.Table != nil {
+		if c := in.Table.Collapse(); !slices.Equal(c.Lists, in.Result.Lists) || c.N() != in.Result.Observed {
+			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *tablePath)
+		}
+	}
+	if meth != nil {
+		if err := reportLinkage(e, m, in, meth, *seed); err != nil {
+			return err
+		}
+	}
 	if *linkPath != "" {
-		if err := addSource(m, &in, "linkage report", *linkPath); err != nil {
-			e.errorf("%q: %v", *linkPath, err)
-			return exitFailure
+		if err := addSource(m, in, "linkage report", *linkPath); err != nil {
+			return failf("%q: %v", *linkPath, err)
 		}
 	}
 	if s := in.Result.Options.Seed; s != nil {
@@ -182,24 +203,20 @@ func runReport(e *env, args []string) int {
 
 	var buf bytes.Buffer
 	err = m.Time("render", func() error {
-		return report.Render(&buf, &in, &report.Options{Publish: *publish})
+		return report.Render(&buf, in, &report.Options{Publish: *publish})
 	})
 	if err != nil {
 		if errors.Is(err, report.ErrMismatch) {
-			e.errorf("--table %q is not the table of the estimate (the lists or the observed count differ)", *tablePath)
-			return exitUsage
+			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *tablePath)
 		}
-		e.errorf("%s", strings.TrimPrefix(err.Error(), "report: "))
-		return exitFailure
+		return failf("%s", trimPkg(err))
 	}
 	if err := atomicfile.WriteFile(*out, buf.Bytes(), &atomicfile.Options{Force: *force}); err != nil {
-		e.errorf("writing %q: %v", *out, err)
-		return exitFailure
+		return failf("writing %q: %v", *out, err)
 	}
 	if err := writeManifest(m, "report", *out, *force); err != nil {
 		os.Remove(*out)
-		e.errorf("writing the manifest of %q: %v; %q removed", *out, err, *out)
-		return exitFailure
+		return failf("writing the manifest of %q: %v; %q removed", *out, err, *out)
 	}
 	kind := "INTERNAL report (not for publication)"
 	if *publish {
@@ -208,37 +225,151 @@ func runReport(e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "%s: %s\n", *out, kind)
 	if !in.Result.Estimated() {
 		e.warnf("the estimate is not estimable: %s", in.Result.Reason)
-		return exitNotEstimable
+		return exitCode(exitNotEstimable)
 	}
-	return exitOK
+	return nil
+}
+
+// readInput reads the report's input file ("-" is standard input).
+func readInput(e *env, path string) ([]byte, error) {
+	if path == "-" {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, maxInputBytes+1))
+		if err != nil {
+			return nil, usagef("standard input: cannot read: %v", err)
+		}
+		if len(b) > maxInputBytes {
+			return nil, usagef("standard input: larger than %d MB", maxInputBytes>>20)
+		}
+		return b, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if st.Size() > maxInputBytes {
+		return nil, usagef("%q: larger than %d MB: not an overlap table or estimate JSON", path, maxInputBytes>>20)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	return b, nil
+}
+
+// maxInputBytes bounds a report input read into memory.
+const maxInputBytes = 256 << 20
+
+// readEstimate parses and validates an estimate JSON.
+func readEstimate(path string, raw []byte) (*mse.Result, error) {
+	var res mse.Result
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&res); err != nil || len(res.Lists) < 2 || res.Status == "" {
+		return nil, usagef("%q: not an estimate JSON (morketall estimate --json)", path)
+	}
+	if err := res.Validate(); err != nil {
+		return nil, usagef("%q: not a valid estimate: %s", path, trimPkg(err))
+	}
+	return &res, nil
+}
+
+func readLinkageReport(path string) (*linkage.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	lr, err := linkage.ReadReport(f)
+	if err != nil {
+		return nil, usagef("%q: %s", path, trimPkg(err))
+	}
+	return lr, nil
 }
 
 // reportStrata estimates each stratum of a stratified table for the
 // report's strata section.
-func reportStrata(e *env, m *manifest.Manifest, in *report.Input, t *mse.Table, o *mse.Options) int {
+func reportStrata(e *env, m *manifest.Manifest, in *report.Input, t *mse.Table, meth mse.Method, o *mse.Options) error {
 	var sr *mse.Result
 	err := m.Time("estimate strata", func() error {
 		var err error
-		sr, err = mse.EstimateStrata(t, o)
+		sr, err = mse.Estimate(e.ctx, t, meth, o)
 		return err
 	})
 	if err != nil {
-		e.errorf("estimating the strata: %s", trimPkg(err))
-		return exitFailure
+		return libError("estimating the strata", err)
 	}
 	in.Strata = sr.Strata
 	for _, w := range sr.Warnings {
 		e.warnf("%s", w)
 	}
-	return -1
+	return nil
 }
 
-// optionsOf returns the options that reproduce a result's method.
+// reportLinkage computes what the linkage sections show: the estimate of
+// the table under each linkage rule, by the estimate's method with a
+// model-conditional interval where it has one, and the linkage-error
+// table (the chosen model refitted on perturbed tables, or the method
+// re-run when it chooses no model).
+func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Method, seed uint64) error {
+	if lr := in.Linkage; lr != nil {
+		err := m.Time("estimate linkage rules", func() error {
+			for _, rr := range lr.Rules {
+				t, err := lr.RuleTable(rr.Rule)
+				if err != nil {
+					return usagef("linkage report: %s", trimPkg(err))
+				}
+				res, err := mse.Estimate(e.ctx, t, meth, &mse.Options{Interval: mse.IntervalConditional, Quantiles: []float64{0.025, 0.975}, TopModels: 1})
+				if errors.Is(err, mse.ErrOptions) {
+					res, err = mse.Estimate(e.ctx, t, meth, &mse.Options{Interval: mse.IntervalNone, TopModels: 1})
+				}
+				if err != nil {
+					if e.ctx.Err() != nil {
+						return interrupted()
+					}
+					continue // the rule's table cannot be taken by the method: shown without an estimate
+				}
+				in.RuleEstimates = append(in.RuleEstimates, report.RuleEstimate{Rule: rr.Rule, Result: res})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	t := in.Table.Collapse()
+	perturbed, refit := meth, "the method ("+meth.Name()+") re-run"
+	if f, err := meth.Fit(e.ctx, t); err == nil {
+		if s, ok := f.(mse.Selector); ok {
+			if sel := s.Selected(); sel != nil {
+				perturbed = sel
+				if in.Result.Model != nil {
+					refit = "the chosen model " + in.Result.Model.Notation + " refitted"
+				}
+			}
+		}
+	}
+	m.SetSeed("linkage-error table", seed)
+	prog := newProgress(e, "linkage-error table")
+	defer prog.done()
+	return m.Time("linkage-error table", func() error {
+		les, err := study.LinkageErrorTable(e.ctx, t, perturbed, reportLinkErrReps, seed)
+		if err != nil {
+			if e.ctx.Err() != nil {
+				return interrupted()
+			}
+			return failf("linkage-error table: %s", trimPkg(err))
+		}
+		in.LinkageErrors, in.Refit = les, refit
+		return nil
+	})
+}
+
+// optionsOf returns the interval options that reproduce a result.
 func optionsOf(r *mse.Result) *mse.Options {
 	o := r.Options
-	return &mse.Options{Method: mse.Method(o.Method), Model: o.Model, PThresh: o.PThresh,
-		MaxOrder: o.MaxOrder, Rcapture: o.Rcapture, Interval: mse.IntervalMethod(o.Interval), Quantiles: o.Quantiles,
-		NBoot: o.NBoot, Seed: o.Seed}
+	return &mse.Options{Interval: mse.IntervalKind(o.Interval), Quantiles: o.Quantiles, NBoot: o.NBoot, Seed: o.Seed}
 }
 
 // writeManifest records the output and writes OUT.manifest.json.
@@ -264,11 +395,9 @@ func isJSON(b []byte) bool {
 	return len(b) > 0 && b[0] == '{'
 }
 
-func fileError(e *env, path string, err error) int {
+func fileError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		e.errorf("%q: no such file", path)
-		return exitUsage
+		return usagef("%q: no such file", path)
 	}
-	e.errorf("%q: cannot read: %v", path, unwrapPath(err))
-	return exitUsage
+	return usagef("%q: cannot read: %v", path, unwrapPath(err))
 }

@@ -8,12 +8,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/morketall/morketall/mse/study"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/morketall/morketall/mse"
 )
 
 func init() {
@@ -40,19 +39,19 @@ The table needs at least 3 lists. Default procedure: auto/bca (BIC for up
 to 5 lists, stepwise above, BCa bootstrap), which repeats the BIC search
 in every bootstrap replicate of every variant: about 2 minutes for a
 6-list table on 2 cores; lower --nboot, or choose --procedures, for a
-quicker look. With -o DIR: sensitivity.csv, sensitivity.json and
+quicker look. With --outdir DIR: sensitivity.csv, sensitivity.json and
 sensitivity.svg.`
 
-func runSensitivity(e *env, args []string) int {
-	s := &tableStudy[*mse.SensitivityResult]{
+func runSensitivity(e *env, args []string) error {
+	s := &tableStudy[*study.SensitivityResult]{
 		name: "sensitivity", synopsis: sensitivitySynopsis, defaults: sensitivityDefaultProcs,
-		study: mse.ListSensitivity, files: sensitivityFiles, print: printSensitivity,
-		written: "sensitivity.csv, sensitivity.json, sensitivity.svg",
+		study: study.ListSensitivity, files: sensitivityFiles, print: printSensitivity,
+		fileNames: []string{"sensitivity.csv", "sensitivity.json", "sensitivity.svg"},
 	}
 	return s.run(e, args)
 }
 
-func printSensitivity(w io.Writer, path string, r *mse.SensitivityResult) {
+func printSensitivity(w io.Writer, path string, r *study.SensitivityResult) {
 	fmt.Fprintf(w, "table  %s: %d lists (%s), %d cases\n", path, len(r.Lists), strings.Join(r.Lists, ", "), r.Observed)
 	if r.NBoot > 0 {
 		fmt.Fprintf(w, "bootstrap  %d replicates, seed %d\n", r.NBoot, r.Seed)
@@ -80,7 +79,7 @@ func printSensitivity(w io.Writer, path string, r *mse.SensitivityResult) {
 	}
 }
 
-func sensitivityFiles(r *mse.SensitivityResult, path string) ([]outFile, error) {
+func sensitivityFiles(r *study.SensitivityResult, path string) ([]outFile, error) {
 	var rows [][]string
 	for _, v := range r.Variants {
 		for _, o := range v.Outcomes {
@@ -104,7 +103,7 @@ func sensitivityFiles(r *mse.SensitivityResult, path string) ([]outFile, error) 
 
 // sensitivityPlot draws each variant's estimate with its 95% interval,
 // one colour per procedure, and the whole-table estimates as dashed lines.
-func sensitivityPlot(r *mse.SensitivityResult, path string) (*plot.Plot, error) {
+func sensitivityPlot(r *study.SensitivityResult, path string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("List omission and merging, %s", baseName(path))
 	p.Y.Label.Text = "estimated population (95% interval)"

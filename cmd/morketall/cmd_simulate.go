@@ -2,14 +2,18 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/methods"
+	"github.com/morketall/morketall/mse/study"
 )
 
 func init() {
@@ -50,125 +54,117 @@ Mth-Chao/profile; or give --methods and --intervals for all combinations.
 bic/bca and aic/bca repeat the whole BIC search in every bootstrap
 replicate of every table: lower --nboot or --reps for them.
 
-Results depend on --seed only, not on the number of cores. With -o DIR:
+Results depend on --seed only, not on the number of cores. With --outdir DIR:
 summary.csv, coverage.csv, models.csv, replicates.csv, simulation.json,
 coverage.svg and errors.svg.`
 
 func scenarioHelp() string {
 	var b strings.Builder
-	for _, s := range mse.ScenarioNames() {
+	for _, s := range study.ScenarioNames() {
 		fmt.Fprintf(&b, "  %-14s %s\n", s[0], s[1])
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func runSimulate(e *env, args []string) int {
-	m := e.auditFor("simulate") // written into the -o directory
+// simulateFiles are the files simulate writes into its output directory.
+var simulateFiles = []string{"summary.csv", "coverage.csv", "models.csv", "replicates.csv", "simulation.json", "coverage.svg", "errors.svg"}
+
+func runSimulate(e *env, args []string) error {
+	m := e.auditFor("simulate") // written into the output directory
 	fs := newFlags(e, "simulate", strings.Replace(simulateSynopsis, "SCENARIOS", scenarioHelp(), 1))
 	scenario := fs.String("scenario", "", "a named scenario (see above)")
-	lists := fs.Int("lists", 0, "number of lists of the scenario, 3 to 8 (default 5)")
-	size := fs.Int("size", 0, "population size N of the scenario (default: the scenario's)")
+	lists := fs.Int("lists", 0, fmt.Sprintf("number of lists of the scenario, 3 to %d (default 5)", study.MaxScenarioLists))
+	size := fs.Int("size", 0, "population size N of the scenario, at least 1 (default: the scenario's)")
 	from := fs.String("from", "", "draw from a model fitted to this overlap table")
-	model := fs.String("model", "", "with --from: the model, in notation ([12,13,3], [LA:NG, GO]) or main|stepwise|bic|aic (default stepwise)")
-	reps := fs.Int("reps", mse.DefaultSimulationReps, "number of simulated tables")
-	scheme := fs.String("scheme", string(mse.SchemeMultinomial), "how tables are drawn: multinomial (N fixed) or poisson")
+	model := fs.String("model", "", "with --from: the model, in notation ([12,13,3], [LA:NG, GO]) or a method that selects one, e.g. stepwise or bic (default stepwise)")
+	reps := fs.Int("reps", study.DefaultSimulationReps, fmt.Sprintf("number of simulated tables, 1 to %d", study.MaxSimulationReps))
+	scheme := fs.String("scheme", string(study.SchemeMultinomial), "how tables are drawn: multinomial (N fixed) or poisson")
 	bf := addBenchFlags(fs, simulateDefaultProcs)
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
-	if len(pos) != 0 {
-		e.errorf("simulate takes no positional arguments (use --from TABLE.csv)")
-		return exitUsage
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case len(pos) != 0:
+		return usagef("simulate takes no positional arguments (use --from TABLE.csv)")
+	case (*scenario == "") == (*from == ""):
+		return usagef("give either --scenario NAME or --from TABLE.csv").hint("scenarios: %s", strings.Join(scenarioList(), ", "))
+	case *from == "" && *model != "":
+		return usagef("--model is used with --from")
+	case *from != "" && (set["lists"] || set["size"]):
+		return usagef("--lists and --size are used with --scenario")
+	case *reps < 1 || *reps > study.MaxSimulationReps:
+		return usagef("--reps must be in [1, %d]", study.MaxSimulationReps)
+	case set["size"] && *size < 1:
+		return usagef("--size must be at least 1")
+	case set["lists"] && (*lists < 3 || *lists > study.MaxScenarioLists):
+		return usagef("--lists must be in [3, %d]", study.MaxScenarioLists)
+	case *scheme != string(study.SchemeMultinomial) && *scheme != string(study.SchemePoisson):
+		return usagef("--scheme must be multinomial or poisson")
 	}
-	if (*scenario == "") == (*from == "") {
-		e.errorf("give either --scenario NAME or --from TABLE.csv")
-		e.hintf("scenarios: %s", strings.Join(scenarioList(), ", "))
-		return exitUsage
+	procs, err := bf.resolve(simulateDefaultProcs)
+	if err != nil {
+		return err
 	}
-	if *from == "" && *model != "" {
-		e.errorf("--model is used with --from")
-		return exitUsage
+	dir, err := bf.dir()
+	if err != nil {
+		return err
 	}
-	if *from != "" && (*lists != 0 || *size != 0) {
-		e.errorf("--lists and --size are used with --scenario")
-		return exitUsage
+	if err := checkDir(dir, *bf.force, append(simulateFiles, "simulate.manifest.json")...); err != nil {
+		return err
 	}
-	if *reps < 1 {
-		e.errorf("--reps must be at least 1")
-		return exitUsage
-	}
-	procs, ok := bf.resolve(e, simulateDefaultProcs)
-	if !ok {
-		return exitUsage
-	}
-	var pop *mse.Population
+	var pop *study.Population
 	if *scenario != "" {
-		var err error
-		pop, err = mse.NewScenario(*scenario, &mse.ScenarioOptions{Lists: *lists, N: *size})
+		pop, err = study.NewScenario(*scenario, &study.ScenarioOptions{Lists: *lists, N: *size})
 		if err != nil {
-			e.errorf("%s", trimPkg(err))
-			return exitUsage
+			return usagef("%s", trimPkg(err))
 		}
-	} else {
-		var code int
-		pop, code = populationFromTable(e, *from, *model, *bf.pthresh, *bf.maxorder)
-		if code >= 0 {
-			return code
-		}
+	} else if pop, err = populationFromTable(e, *from, *model, bf.settings); err != nil {
+		return err
 	}
-	if !outputDir(e, *bf.out) {
-		return exitFailure
+	if err := outputDir(dir); err != nil {
+		return err
 	}
-	opts := &mse.SimulationOptions{Reps: *reps, Scheme: mse.Scheme(*scheme), RunOptions: bf.runOptions()}
-	opts.Context = e.ctx
+	opts := &study.SimulationOptions{Reps: *reps, Scheme: study.Scheme(*scheme), RunOptions: bf.runOptions()}
 	prog := newProgress(e, "simulate")
 	opts.Progress = prog.update
-	res, err := mse.Simulate(pop, procs, opts)
+	res, err := study.Simulate(e.ctx, pop, procs, opts)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, mse.ErrCancelled) {
-			e.errorf("interrupted: nothing was written")
-			return exitFailure
-		}
-		e.errorf("%s", trimPkg(err))
-		return exitUsage
+		return libError("", err)
 	}
-	if *bf.out != "" {
+	if dir != "" {
 		files, err := simulationFiles(res)
 		if err != nil {
-			e.errorf("plotting: %v", err)
-			return exitFailure
+			return failf("plotting: %v", err)
 		}
 		if *from != "" {
 			if err := m.AddInput("table", *from); err != nil {
-				e.errorf("%q: %v", *from, err)
-				return exitFailure
+				return failf("%q: %v", *from, err)
 			}
 		}
 		m.SetSeed("simulate", *bf.seed)
 		m.SetOption("reps", *reps)
 		m.SetOption("nboot", *bf.nboot)
-		if !writeOutputs(e, *bf.out, *bf.force, files, m) {
-			return exitFailure
+		if err := writeOutputs(dir, *bf.force, files, m); err != nil {
+			return err
 		}
 	}
 	if *bf.asJSON {
-		if !printJSON(e, res) {
-			return exitFailure
-		}
-	} else {
-		printSimulation(e.stdout, res)
-		if *bf.out != "" {
-			fmt.Fprintf(e.stdout, "\nwritten to %s: summary.csv, coverage.csv, models.csv, replicates.csv, simulation.json, coverage.svg, errors.svg\n", *bf.out)
-		}
+		return printJSON(e, res)
 	}
-	return exitOK
+	printSimulation(e.stdout, res)
+	if dir != "" {
+		fmt.Fprintf(e.stdout, "\nwritten to %s: %s\n", dir, joinNames(simulateFiles))
+	}
+	return nil
 }
 
 func scenarioList() []string {
 	var out []string
-	for _, s := range mse.ScenarioNames() {
+	for _, s := range study.ScenarioNames() {
 		out = append(out, s[0])
 	}
 	return out
@@ -176,57 +172,47 @@ func scenarioList() []string {
 
 // populationFromTable fits the model (or the model a method selects) to
 // the table and returns its parametric population.
-func populationFromTable(e *env, path, model string, pthresh float64, maxorder int) (*mse.Population, int) {
-	t, code := readTable(e, path, nil)
-	if code >= 0 {
-		return nil, code
+func populationFromTable(e *env, path, model string, settings *methods.Settings) (*study.Population, error) {
+	t, err := readTable(e, path, nil)
+	if err != nil {
+		return nil, err
 	}
 	if model == "" {
-		model = string(mse.MethodStepwise)
+		model = "stepwise"
 	}
-	var m mse.Model
-	switch mse.Method(model) {
-	case mse.MethodMain, mse.MethodStepwise, mse.MethodBIC, mse.MethodAIC, mse.MethodAuto:
-		r, err := mse.Estimate(t, &mse.Options{Method: mse.Method(model), PThresh: pthresh, MaxOrder: maxorder, Interval: mse.IntervalNone})
+	var pop *study.Population
+	if slices.Contains(methods.Names(), model) {
+		s := *settings
+		s.Given = nil
+		meth, err := methods.New(model, s)
 		if err != nil {
-			e.errorf("%q: %s", path, trimPkg(err))
-			return nil, exitUsage
+			return nil, usagef("--model: %s", trimPkg(err))
 		}
-		if !r.Estimated() {
-			e.errorf("%q: the %s model is not estimable: %s", path, model, r.Reason)
-			return nil, exitNotEstimable
-		}
-		m, err = mse.ParseModel(r.Model.Notation, t.Lists)
+		pop, err = study.PopulationFromMethod(e.ctx, t, meth)
 		if err != nil {
-			e.errorf("%s", trimPkg(err))
-			return nil, exitFailure
+			return nil, populationError(path, err)
 		}
-	default:
-		var err error
-		m, err = mse.ParseModel(model, t.Lists)
-		if err != nil {
-			e.errorf("--model: %s", trimPkg(err))
-			return nil, exitUsage
-		}
+		return pop, nil
 	}
-	fit, err := mse.FitModel(t, m, nil)
+	mod, err := mse.ParseModel(model, t.Lists)
 	if err != nil {
-		if errors.Is(err, mse.ErrNotEstimable) {
-			e.errorf("%q: model %s is not estimable: %s", path, m.Named(t.Lists), trimPkg(err))
-			return nil, exitNotEstimable
-		}
-		e.errorf("%q: %s", path, trimPkg(err))
-		return nil, exitUsage
+		return nil, usagef("--model: %s", trimPkg(err))
 	}
-	pop, err := mse.PopulationFromFit(t, fit)
+	pop, err = study.PopulationFromModel(t, mod)
 	if err != nil {
-		e.errorf("%q: %s", path, trimPkg(err))
-		return nil, exitUsage
+		return nil, populationError(path, err)
 	}
-	return pop, -1
+	return pop, nil
 }
 
-func printSimulation(w io.Writer, r *mse.SimulationResult) {
+func populationError(path string, err error) error {
+	if errors.Is(err, mse.ErrNotEstimable) {
+		return notEstimablef("%q: %s", path, trimPkg(err))
+	}
+	return libError(fmt.Sprintf("%q", path), err)
+}
+
+func printSimulation(w io.Writer, r *study.SimulationResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "population\t%s: %s\n", r.Population.Name, r.Population.Description)
 	if r.Population.Model != "" {
@@ -262,7 +248,7 @@ func printSimulation(w io.Writer, r *mse.SimulationResult) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "(truth: N = %d", r.Population.N)
-	if r.Scheme == string(mse.SchemePoisson) {
+	if r.Scheme == string(study.SchemePoisson) {
 		fmt.Fprintf(w, " on average; each table's own size is its truth")
 	}
 	fmt.Fprintf(w, "; 95%% width is the median width of the finite intervals)\n")
@@ -296,9 +282,9 @@ func printSimulation(w io.Writer, r *mse.SimulationResult) {
 }
 
 // simulationFiles are the -o outputs of simulate.
-func simulationFiles(r *mse.SimulationResult) ([]outFile, error) {
+func simulationFiles(r *study.SimulationResult) ([]outFile, error) {
 	var summary, coverage, models [][]string
-	var cov95, cov80 []mse.Coverage
+	var cov95, cov80 []study.Coverage
 	errs := make([][]float64, len(r.Procedures))
 	for _, s := range r.Summaries {
 		summary = append(summary, []string{s.Procedure, strconv.Itoa(s.Reps), strconv.Itoa(s.Estimable), fnum(s.NotEstimable),

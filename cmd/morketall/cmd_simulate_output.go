@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"image/color"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -24,6 +26,8 @@ import (
 	"github.com/morketall/morketall/internal/atomicfile"
 	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/methods"
+	"github.com/morketall/morketall/mse/study"
 )
 
 // benchFlags are the flags the benchmark commands share.
@@ -31,42 +35,55 @@ type benchFlags struct {
 	methods, intervals, procedures *string
 	nboot                          *int
 	seed                           *uint64
-	pthresh                        *float64
-	maxorder                       *int
-	out                            *string
+	settings                       *methods.Settings
+	out, outdir                    *string
 	force                          *bool
 	asJSON                         *bool
+	fs                             *flag.FlagSet
 }
 
-func addBenchFlags(fs interface {
-	String(string, string, string) *string
-	Int(string, int, string) *int
-	Uint64(string, uint64, string) *uint64
-	Float64(string, float64, string) *float64
-	Bool(string, bool, string) *bool
-}, defaultProcs string) *benchFlags {
+func addBenchFlags(fs *flag.FlagSet, defaultProcs string) *benchFlags {
 	return &benchFlags{
-		methods:    fs.String("methods", "", "model selection methods, comma-separated: main, stepwise, bic, aic, auto, or Rcapture models (M0, Mt, Mh-Chao, …, Mth-Gamma3.5); crossed with --intervals"),
-		intervals:  fs.String("intervals", "", "interval methods, comma-separated: bca, percentile, conditional, profile, none (default with --methods: bca)"),
+		methods:    fs.String("methods", "", "methods, comma-separated: "+strings.Join(methods.Names(), ", ")+", or Rcapture models (M0, Mt, Mh-Chao, …, Mth-Gamma3.5); crossed with --intervals"),
+		intervals:  fs.String("intervals", "", "interval methods, comma-separated: bca, percentile, conditional, profile, posterior, none (default with --methods: bca)"),
 		procedures: fs.String("procedures", "", "method/interval pairs, comma-separated (default "+defaultProcs+")"),
-		nboot:      fs.Int("nboot", mse.DefaultNBoot, "bootstrap replicates of each bca/percentile interval"),
+		nboot:      fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates of each bca/percentile interval, 10 to %d", mse.MaxNBoot)),
 		seed:       fs.Uint64("seed", mse.DefaultSeed, "seed of everything random"),
-		pthresh:    fs.Float64("pthresh", mse.DefaultPThresh, "stepwise p-value threshold"),
-		maxorder:   fs.Int("maxorder", 0, "highest interaction order of the bic/aic search (default: MSE-R's for the number of lists)"),
-		out:        fs.String("o", "", "write CSV and JSON tables and SVG plots into this directory"),
-		force:      fs.Bool("force", false, "replace existing files in the -o directory"),
+		settings:   methods.Flags(fs, "model", "rcapture"),
+		outdir:     fs.String("outdir", "", "write CSV and JSON tables and SVG plots into this directory"),
+		out:        fs.String("o", "", "the same as --outdir (kept for scripts; -o names a file in the other commands)"),
+		force:      fs.Bool("force", false, "replace existing files in the output directory"),
 		asJSON:     fs.Bool("json", false, "print the full result as JSON on stdout instead of the summary"),
+		fs:         fs,
 	}
 }
 
-// procedures resolves --procedures, or --methods × --intervals, or the
-// default list.
-func (b *benchFlags) resolve(e *env, defaults string) ([]mse.Procedure, bool) {
-	if *b.procedures != "" && (*b.methods != "" || *b.intervals != "") {
-		e.errorf("give either --procedures or --methods/--intervals, not both")
-		return nil, false
+// dir is the output directory of --outdir or -o ("" for none).
+func (b *benchFlags) dir() (string, error) {
+	if *b.out != "" && *b.outdir != "" && *b.out != *b.outdir {
+		return "", usagef("give the output directory once, with --outdir")
 	}
-	var procs []mse.Procedure
+	if *b.outdir != "" {
+		return *b.outdir, nil
+	}
+	return *b.out, nil
+}
+
+// resolve returns the procedures of --procedures, or --methods ×
+// --intervals, or the default list, with the method settings, refusing
+// out-of-range values and settings no procedure uses.
+func (b *benchFlags) resolve(defaults string) ([]study.Procedure, error) {
+	if *b.procedures != "" && (*b.methods != "" || *b.intervals != "") {
+		return nil, usagef("give either --procedures or --methods/--intervals, not both")
+	}
+	if *b.nboot < 10 || *b.nboot > mse.MaxNBoot {
+		return nil, usagef("--nboot must be in [10, %d]", mse.MaxNBoot)
+	}
+	b.settings.Parsed(b.fs)
+	if err := b.settings.Check(); err != nil {
+		return nil, usagef("%s", trimPkg(err))
+	}
+	var procs []study.Procedure
 	var err error
 	switch {
 	case *b.methods != "" || *b.intervals != "":
@@ -77,14 +94,14 @@ func (b *benchFlags) resolve(e *env, defaults string) ([]mse.Procedure, bool) {
 		if iv == "" {
 			iv = "bca"
 		}
-		procs, err = mse.Procedures(splitList(m), splitList(iv))
+		procs, err = study.Procedures(splitList(m), splitList(iv), b.settings)
 	default:
 		list := *b.procedures
 		if list == "" {
 			list = defaults
 		}
 		for _, s := range splitList(list) {
-			p, perr := mse.ParseProcedure(s)
+			p, perr := study.ParseProcedure(s, b.settings)
 			if perr != nil {
 				err = perr
 				break
@@ -93,34 +110,47 @@ func (b *benchFlags) resolve(e *env, defaults string) ([]mse.Procedure, bool) {
 		}
 	}
 	if err != nil {
-		e.errorf("%s", trimPkg(err))
-		return nil, false
+		return nil, usagef("%s", trimPkg(err))
 	}
 	if len(procs) == 0 {
-		e.errorf("no procedures given")
-		return nil, false
+		return nil, usagef("no procedures given")
 	}
-	return procs, true
+	if err := study.CheckSettings(procs, b.settings); err != nil {
+		return nil, usagef("%s", trimPkg(err))
+	}
+	return procs, nil
 }
 
-// runOptions builds the library options; the caller sets Context and
-// Progress.
-func (b *benchFlags) runOptions() mse.RunOptions {
+// runOptions builds the library options; the caller sets Progress.
+func (b *benchFlags) runOptions() study.RunOptions {
 	s := *b.seed
-	return mse.RunOptions{NBoot: *b.nboot, PThresh: *b.pthresh, MaxOrder: *b.maxorder, Seed: &s}
+	return study.RunOptions{NBoot: *b.nboot, Seed: &s}
 }
 
-// outputDir creates the -o directory if needed. It returns false after
-// printing an error.
-func outputDir(e *env, dir string) bool {
+// outputDir creates the output directory if needed.
+func outputDir(dir string) error {
 	if dir == "" {
-		return true
+		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		e.errorf("%q: cannot create the output directory: %v", dir, unwrapPath(err))
-		return false
+		return failf("%q: cannot create the output directory: %v", dir, unwrapPath(err))
 	}
-	return true
+	return nil
+}
+
+// checkDir refuses, before any work, an output directory whose files
+// exist (without force).
+func checkDir(dir string, force bool, names ...string) error {
+	if dir == "" || force {
+		return nil
+	}
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if _, err := os.Lstat(p); err == nil {
+			return failf("%q: file exists", p).hint("use --force to replace the files in %q", dir)
+		}
+	}
+	return nil
 }
 
 // outFile is one file of an output directory.
@@ -136,26 +166,21 @@ type outFile struct {
 // The audit record m (with the inputs already added) is completed with the
 // outputs and written as DIR/COMMAND.manifest.json; if that fails, the
 // outputs are removed.
-func writeOutputs(e *env, dir string, force bool, files []outFile, m *manifest.Manifest) bool {
-	if !force {
-		for _, f := range files {
-			p := filepath.Join(dir, f.name)
-			if _, err := os.Lstat(p); err == nil {
-				e.errorf("%q: file exists", p)
-				e.hintf("use --force to replace the files in %q", dir)
-				return false
-			}
-		}
+func writeOutputs(dir string, force bool, files []outFile, m *manifest.Manifest) error {
+	var names []string
+	for _, f := range files {
+		names = append(names, f.name)
+	}
+	if err := checkDir(dir, force, names...); err != nil {
+		return err
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f.name)
 		if err := atomicfile.Write(p, &atomicfile.Options{Force: force}, f.write); err != nil {
 			if errors.Is(err, atomicfile.ErrExists) {
-				e.errorf("%q: file exists", p)
-			} else {
-				e.errorf("%q: %v", p, err)
+				return failf("%q: file exists", p)
 			}
-			return false
+			return failf("%q: %v", p, err)
 		}
 	}
 	var written [][2]string
@@ -175,10 +200,9 @@ func writeOutputs(e *env, dir string, force bool, files []outFile, m *manifest.M
 		for _, w := range written {
 			os.Remove(w[1])
 		}
-		e.errorf("writing the manifest %q: %v; the outputs were removed", mpath, err)
-		return false
+		return failf("writing the manifest %q: %v; the outputs were removed", mpath, err)
 	}
-	return true
+	return nil
 }
 
 func jsonFile(name string, v any) outFile {
@@ -215,14 +239,13 @@ func svgFile(name string, p *plot.Plot, width, height vg.Length) outFile {
 }
 
 // printJSON writes v on stdout.
-func printJSON(e *env, v any) bool {
+func printJSON(e *env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		e.errorf("writing JSON: %v", err)
-		return false
+		return failf("writing JSON: %v", err)
 	}
-	return true
+	return nil
 }
 
 // Number formatting for CSV cells: empty for a missing value.
@@ -246,7 +269,7 @@ func fbool(b *bool) string {
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
 // coverageCSV has one row per procedure and level.
-func coverageRows(proc string, cs ...mse.Coverage) [][]string {
+func coverageRows(proc string, cs ...study.Coverage) [][]string {
 	var rows [][]string
 	for _, c := range cs {
 		rows = append(rows, []string{proc, fnum(c.Level), strconv.Itoa(c.Intervals), strconv.Itoa(c.Covered),
@@ -271,7 +294,7 @@ var palette = []color.Color{
 // coveragePlot draws, for each procedure, the coverage of its 95% and 80%
 // intervals with ±1.96 binomial standard errors, and the nominal levels as
 // dashed lines.
-func coveragePlot(title string, procs []string, cov95, cov80 []mse.Coverage) (*plot.Plot, error) {
+func coveragePlot(title string, procs []string, cov95, cov80 []study.Coverage) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = "coverage (share of intervals holding the truth)"
@@ -282,7 +305,7 @@ func coveragePlot(title string, procs []string, cov95, cov80 []mse.Coverage) (*p
 	for li, lvl := range []struct {
 		name  string
 		level float64
-		cov   []mse.Coverage
+		cov   []study.Coverage
 		shift float64
 	}{{"95% intervals", 0.95, cov95, -0.12}, {"80% intervals", 0.8, cov80, 0.12}} {
 		var pts plotter.XYs

@@ -26,23 +26,20 @@ func samePath(a, b string) bool {
 
 // checkOutputs refuses, before any work is done, outputs that would
 // replace an input or one another, and (without force) outputs that
-// already exist. Empty paths are ignored. It returns an exit code ≥ 0 to
-// stop with.
-func checkOutputs(e *env, inputs, outputs []string, force bool) int {
+// already exist. Empty paths are ignored.
+func checkOutputs(e *env, inputs, outputs []string, force bool) error {
 	for i, p := range outputs {
 		if p == "" {
 			continue
 		}
 		for _, in := range inputs {
 			if samePath(p, in) {
-				e.errorf("output %q would replace an input file", p)
-				return exitUsage
+				return usagef("output %q would replace an input file", p)
 			}
 		}
 		for _, q := range outputs[:i] {
 			if samePath(p, q) {
-				e.errorf("two outputs name the same file %q", p)
-				return exitUsage
+				return usagef("two outputs name the same file %q", p)
 			}
 		}
 	}
@@ -52,11 +49,9 @@ func checkOutputs(e *env, inputs, outputs []string, force bool) int {
 				continue
 			}
 			if _, err := os.Lstat(p); err == nil {
-				e.errorf("%q exists", p)
-				e.hintf("use --force to replace it")
-				return exitFailure
+				return failf("%q exists", p).hint("use --force to replace it")
 			}
 		}
 	}
-	return -1
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -64,10 +65,12 @@ func (e *env) warnf(format string, args ...any) {
 
 // command is one subcommand. Each lives in its own cmd_<name>.go file and
 // registers itself from init, so that commands can be added independently.
+// run returns nil on success or an error that carries the exit code
+// (exitCoder); the message and hints are printed by the caller.
 type command struct {
 	name    string
 	summary string // one line for "morketall help"
-	run     func(e *env, args []string) int
+	run     func(e *env, args []string) error
 }
 
 var commands = map[string]*command{}
@@ -81,7 +84,7 @@ func register(c *command) {
 
 // run is the whole program behind main: it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, argv: args}
 	if len(args) == 0 {
@@ -93,8 +96,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				return c.run(e, []string{"-h"})
+				return e.exit(c.run(e, []string{"-h"}))
 			}
+			e.errorf("unknown command %q", args[1])
+			return exitUsage
 		}
 		usage(stdout)
 		return exitOK
@@ -108,7 +113,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		e.hintf("run \"morketall help\" for the list of commands")
 		return exitUsage
 	}
-	return c.run(e, args[1:])
+	return e.exit(c.run(e, args[1:]))
 }
 
 func usage(w io.Writer) {
@@ -144,28 +149,38 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// errHelp is returned by parseFlags after -h printed the usage: the
+// command stops with exit code 0.
+var errHelp = &cliError{code: exitOK}
+
 // parseFlags parses args allowing flags and positional arguments to be
 // interspersed ("estimate table.csv --json" works as well as
-// "estimate --json table.csv"); "--" ends flag parsing. It returns the
-// positional arguments, or a non-negative exit code when the caller should
-// return at once (-h gives exitOK with usage on stdout, a bad flag exitUsage).
-func parseFlags(e *env, fs *flag.FlagSet, args []string) (pos []string, code int) {
+// "estimate --json table.csv"); "--" ends flag parsing, and "-" is a
+// positional argument (standard input). It returns the positional
+// arguments, or errHelp after -h (usage printed once, on stdout), or a
+// usage error for a bad flag (its message printed once, on stderr).
+func parseFlags(e *env, fs *flag.FlagSet, args []string) ([]string, error) {
+	printUsage := fs.Usage
+	fs.Usage = func() {} // the flag package would print it on every error
+	defer func() { fs.Usage = printUsage }()
+	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(e.stdout)
-				fs.Usage()
-				return nil, exitOK
+				printUsage()
+				fs.SetOutput(e.stderr)
+				return nil, errHelp
 			}
-			// The flag package has already printed the error and usage.
-			return nil, exitUsage
+			// The flag package has printed the error itself.
+			return nil, &cliError{code: exitUsage, hints: []string{fmt.Sprintf("run \"morketall help %s\" for the flags", fs.Name())}}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, -1
+			return pos, nil
 		}
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), -1
+			return append(pos, rest...), nil
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]

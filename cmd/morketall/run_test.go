@@ -51,9 +51,9 @@ func TestParseFlagsInterspersed(t *testing.T) {
 	fs := newFlags(e, "x", "x [flags] FILE")
 	j := fs.Bool("json", false, "")
 	m := fs.String("method", "", "")
-	pos, code := parseFlags(e, fs, []string{"a.csv", "--json", "--method", "bic", "b.csv", "--", "-c.csv"})
-	if code != -1 || !*j || *m != "bic" || strings.Join(pos, " ") != "a.csv b.csv -c.csv" {
-		t.Fatalf("pos %q code %d json %v method %q", pos, code, *j, *m)
+	pos, err := parseFlags(e, fs, []string{"a.csv", "--json", "--method", "bic", "b.csv", "-", "--", "-c.csv"})
+	if err != nil || !*j || *m != "bic" || strings.Join(pos, " ") != "a.csv b.csv - -c.csv" {
+		t.Fatalf("pos %q err %v json %v method %q", pos, err, *j, *m)
 	}
 }
 

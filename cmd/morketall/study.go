@@ -1,11 +1,12 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/study"
 )
 
 // tableStudy describes a command that runs a set of procedures on
@@ -13,79 +14,87 @@ import (
 // flags, reading, progress, cancellation and output are in run.
 type tableStudy[R any] struct {
 	name, synopsis, defaults string
-	study                    func(*mse.Table, []mse.Procedure, *mse.RunOptions) (R, error)
+	study                    func(context.Context, *mse.Table, []study.Procedure, *study.RunOptions) (R, error)
 	files                    func(R, string) ([]outFile, error)
+	fileNames                []string // the files the output directory receives
 	print                    func(io.Writer, string, R)
-	written                  string            // the files -o writes, for the closing message
-	status                   func(*env, R) int // exit code once everything is printed
+	status                   func(R) error // the exit once everything is printed
 }
 
-func (s *tableStudy[R]) run(e *env, args []string) int {
-	m := e.auditFor(s.name) // written into the -o directory
+func (s *tableStudy[R]) run(e *env, args []string) error {
+	m := e.auditFor(s.name) // written into the output directory
 	fs := newFlags(e, s.name, s.synopsis)
 	bf := addBenchFlags(fs, s.defaults)
-	pos, code := parseFlags(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		e.errorf("%s needs exactly one overlap table", s.name)
-		fs.Usage()
-		return exitUsage
+		return usagef("%s needs exactly one overlap table", s.name).hint("run \"morketall help %s\" for the flags", s.name)
 	}
-	procs, ok := bf.resolve(e, s.defaults)
-	if !ok {
-		return exitUsage
+	procs, err := bf.resolve(s.defaults)
+	if err != nil {
+		return err
 	}
-	t, code := readTable(e, pos[0], nil)
-	if code >= 0 {
-		return code
+	dir, err := bf.dir()
+	if err != nil {
+		return err
 	}
-	if !outputDir(e, *bf.out) {
-		return exitFailure
+	if err := checkDir(dir, *bf.force, append(s.fileNames, s.name+".manifest.json")...); err != nil {
+		return err
+	}
+	t, err := readTable(e, pos[0], nil)
+	if err != nil {
+		return err
+	}
+	if err := outputDir(dir); err != nil {
+		return err
 	}
 	opts := bf.runOptions()
-	opts.Context = e.ctx
 	prog := newProgress(e, s.name)
 	opts.Progress = prog.update
-	res, err := s.study(t, procs, &opts)
+	res, err := s.study(e.ctx, t, procs, &opts)
 	prog.done()
 	if err != nil {
-		if errors.Is(err, mse.ErrCancelled) {
-			e.errorf("interrupted: nothing was written")
-			return exitFailure
-		}
-		e.errorf("%q: %s", pos[0], trimPkg(err))
-		return exitUsage
+		return libError(fmt.Sprintf("%q", pos[0]), err)
 	}
-	if *bf.out != "" {
+	if dir != "" {
 		files, err := s.files(res, pos[0])
 		if err != nil {
-			e.errorf("plotting: %v", err)
-			return exitFailure
+			return failf("plotting: %v", err)
 		}
 		if err := m.AddInput("table", pos[0]); err != nil {
-			e.errorf("%q: %v", pos[0], err)
-			return exitFailure
+			return failf("%q: %v", pos[0], err)
 		}
 		m.SetSeed(s.name, *bf.seed)
 		m.SetOption("nboot", *bf.nboot)
-		if !writeOutputs(e, *bf.out, *bf.force, files, m) {
-			return exitFailure
+		if err := writeOutputs(dir, *bf.force, files, m); err != nil {
+			return err
 		}
 	}
 	if *bf.asJSON {
-		if !printJSON(e, res) {
-			return exitFailure
+		if err := printJSON(e, res); err != nil {
+			return err
 		}
 	} else {
 		s.print(e.stdout, pos[0], res)
-		if *bf.out != "" {
-			fmt.Fprintf(e.stdout, "\nwritten to %s: %s\n", *bf.out, s.written)
+		if dir != "" {
+			fmt.Fprintf(e.stdout, "\nwritten to %s: %s\n", dir, joinNames(s.fileNames))
 		}
 	}
 	if s.status != nil {
-		return s.status(e, res)
+		return s.status(res)
 	}
-	return exitOK
+	return nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -10,40 +11,43 @@ import (
 	"github.com/morketall/morketall/mse"
 )
 
-// readTable opens and parses an overlap table, printing warnings. It
-// returns an exit code ≥ 0 on failure.
-func readTable(e *env, path string, strata []string) (*mse.Table, int) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			e.errorf("%q: no such file", path)
-		} else {
-			e.errorf("%q: cannot open: %v", path, unwrapPath(err))
+// readTable opens and parses an overlap table ("-" is standard input),
+// printing warnings.
+func readTable(e *env, path string, strata []string) (*mse.Table, error) {
+	var r io.Reader = e.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, usagef("%q: no such file", path)
+			}
+			return nil, usagef("%q: cannot open: %v", path, unwrapPath(err))
 		}
-		return nil, exitUsage
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	t, warns, err := mse.ReadTable(f, &mse.ReadOptions{Strata: strata})
+	t, warns, err := mse.ReadTable(r, &mse.ReadOptions{Strata: strata})
 	for _, w := range warns {
 		e.warnf("%q: %s", path, w)
 	}
 	if err != nil {
-		e.errorf("%q: %s", path, trimPkg(err))
+		ce := usagef("%q: %s", path, trimPkg(err))
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "no \"count\" column"):
-			e.hintf("an overlap table has one 0/1 column per list and a count column; see DESIGN.md")
+			ce.hint("an overlap table has one 0/1 column per list and a count column; see the README's Estimate section")
 		case strings.Contains(msg, "list value must be 0 or 1") && len(strata) == 0:
-			e.hintf("if that column is a stratum (e.g. sex or region), declare it with --strata NAME; add --collapse to estimate the total table")
+			ce.hint("if that column is a stratum (e.g. sex or region), declare it with --strata NAME; add --collapse to estimate the total table")
 		}
-		return nil, exitUsage
+		return nil, ce
 	}
-	return t, -1
+	return t, nil
 }
 
-// trimPkg removes a leading "mse: " (or other package prefix) for display.
+// trimPkg removes a leading package prefix ("mse: ", "loglin: ", …) for
+// display.
 func trimPkg(err error) string {
 	s := err.Error()
-	for _, p := range []string{"mse: ", "loglinear: ", "linkage: ", "pseudonym: "} {
+	for _, p := range []string{"mse: ", "loglin: ", "rcapture: ", "profile: ", "study: ", "methods: ", "report: ", "loglinear: ", "linkage: ", "pseudonym: "} {
 		s = strings.TrimPrefix(s, p)
 	}
 	return s

@@ -38,12 +38,14 @@ type headline struct {
 	Observed   string
 	Estimate   string
 	Dark       string
-	I95, I80   string
+	I95, I80   string // "8 – 23", "at least 8"
+	Sentence   string // the intervals in a sentence
 	Kind95     string
 	Kind80     string
 	Method     string
 	K          int
 	Conditions string // caveat on the interval, or ""
+	Open       bool   // an upper limit is open
 }
 
 type view struct {
@@ -80,6 +82,7 @@ type view struct {
 	StrataNote  string
 
 	LinkErr      *table
+	LinkErrNote  string
 	Link         bool
 	LinkSummary  [][2]string
 	LinkLists    *table
@@ -100,11 +103,10 @@ type builder struct {
 	r   *mse.Result
 	t   *mse.Table // collapsed table, or nil
 	v   *view
-	fit map[string]*mse.ModelFit
 }
 
 func build(in *Input, o Options) (*view, error) {
-	b := &builder{in: in, pub: o.Publish, r: in.Result, fit: map[string]*mse.ModelFit{}}
+	b := &builder{in: in, pub: o.Publish, r: in.Result}
 	if in.Table != nil {
 		b.t = in.Table.Collapse()
 		if !slices.Equal(b.t.Lists, b.r.Lists) || b.t.N() != b.r.Observed {
@@ -192,77 +194,63 @@ func text(s string) cell { return cell{s, ""} }
 
 // --- intervals ---
 
-type span struct {
-	lo, hi      float64
-	method      string
-	conditional bool
-}
-
-var methodPreference = []string{"bca", "percentile", "profile", "conditional"}
-
-// intervals pairs the limits of a result by level (0.95, 0.8, …) and picks,
-// for each level, the first method in methodPreference.
-func intervals(iv []mse.Interval) map[float64]span {
-	out := map[float64]span{}
-	for _, m := range methodPreference {
-		for _, a := range iv {
-			if a.Method != m || a.Quantile >= 0.5 || a.Value == nil {
-				continue
-			}
-			for _, c := range iv {
-				if c.Method != m || math.Abs(c.Quantile-(1-a.Quantile)) > 1e-9 || c.Value == nil {
-					continue
-				}
-				level := math.Round((1-2*a.Quantile)*1000) / 1000
-				if _, ok := out[level]; !ok {
-					out[level] = span{*a.Value, *c.Value, m, a.Conditional}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func intervalKind(s span) string {
-	switch s.method {
+// intervalKind describes an interval method in words.
+func intervalKind(method string, conditional bool) string {
+	switch method {
 	case "bca":
-		return "bias-corrected and accelerated (BCa) bootstrap; the model was chosen again in every replicate, so the interval includes the uncertainty of choosing the model"
+		return "bias-corrected and accelerated (BCa) bootstrap; the method was run again in every replicate, so the interval includes the uncertainty of choosing the model"
 	case "percentile":
-		return "percentile bootstrap; the model was chosen again in every replicate"
+		return "percentile bootstrap; the method was run again in every replicate"
 	case "profile":
 		return "profile likelihood, conditional on the chosen model"
 	case "conditional":
 		return "log-normal, conditional on the chosen model"
+	case "posterior":
+		return "the central credible interval of the posterior distribution"
 	}
-	return s.method
+	if conditional {
+		return method + ", conditional on the chosen model"
+	}
+	return method
 }
 
-// refit fits a model of the table by its notation (cached); nil when the
-// table is absent or the notation is not a log-linear model.
-func (b *builder) refit(notation string) *mse.ModelFit {
-	if b.t == nil {
-		return nil
+// limits writes an interval for a table cell or the headline: "8 – 23",
+// "at least 8 (no upper limit)", or "at most 23".
+func (b *builder) limits(p mse.Pair) string {
+	lo, hi := p.Lower.Value, p.Upper.Value
+	switch {
+	case lo != nil && hi != nil:
+		return b.est(*lo) + " – " + b.est(*hi)
+	case lo != nil:
+		return "at least " + b.est(*lo) + " (no upper limit)"
+	case hi != nil:
+		return "at most " + b.est(*hi)
 	}
-	if f, ok := b.fit[notation]; ok {
-		return f
-	}
-	var f *mse.ModelFit
-	if m, err := mse.ParseModel(notation, b.t.Lists); err == nil {
-		if ff, err := mse.FitModel(b.t, m, nil); err == nil && ff.Estimate > 0 && !math.IsInf(ff.Estimate, 0) {
-			f = ff
-		}
-	}
-	b.fit[notation] = f
-	return f
+	return "–"
 }
 
-func conditional(f *mse.ModelFit, level float64) (span, bool) {
-	q := (1 - level) / 2
-	iv := mse.ConditionalInterval(f, []float64{q, 1 - q})
-	if len(iv) != 2 || iv[0].Value == nil || iv[1].Value == nil {
-		return span{}, false
+// sentence says what an interval means.
+func (b *builder) sentence(p mse.Pair) string {
+	lo, hi := p.Lower.Value, p.Upper.Value
+	level := fmt.Sprintf("%g%%", math.Round(p.Level*1000)/10)
+	switch {
+	case lo != nil && hi != nil:
+		return fmt.Sprintf("between %s and %s with %s confidence", b.est(*lo), b.est(*hi), level)
+	case lo != nil:
+		return fmt.Sprintf("at least %s with %s confidence; the data cannot bound it above", b.est(*lo), level)
+	case hi != nil:
+		return fmt.Sprintf("at most %s with %s confidence", b.est(*hi), level)
 	}
-	return span{*iv[0].Value, *iv[1].Value, "conditional", true}, true
+	return ""
+}
+
+// bounds returns a pair's limits for a plot (ok false when a limit is
+// open).
+func bounds(p mse.Pair) (lo, hi float64, ok bool) {
+	if p.Lower.Value == nil || p.Upper.Value == nil {
+		return 0, 0, false
+	}
+	return *p.Lower.Value, *p.Upper.Value, true
 }
 
 func (b *builder) methodText() string {
@@ -307,24 +295,28 @@ func (b *builder) headline() error {
 		// The dark figure from the published numbers, so they add up.
 		h.Dark = fmtInt(int(disclosure.RoundEstimate(*r.Estimate)) - obs)
 	}
-	ivs := intervals(r.Intervals)
-	fill := func(level float64) (string, string) {
-		s, ok := ivs[level]
-		if !ok && b.r.Model != nil {
-			if f := b.refit(b.r.Model.Notation); f != nil {
-				s, ok = conditional(f, level)
-			}
-		}
+	var parts []string
+	for i, level := range []float64{0.95, 0.8} {
+		p, ok := r.Intervals.Level(level)
 		if !ok {
-			return "", ""
+			continue
 		}
-		if s.conditional {
-			h.Conditions = "This interval is conditional on the chosen model: it leaves out the uncertainty of choosing the model, so the true uncertainty is larger. Run the estimate with the bootstrap (--interval bca) for an interval that includes it."
+		if p.Conditional() && h.Conditions == "" {
+			h.Conditions = "This interval is conditional on the chosen model: it leaves out the uncertainty of choosing the model, so the true uncertainty is larger. The bootstrap (--interval bca) gives an interval that includes it."
 		}
-		return b.est(s.lo) + " to " + b.est(s.hi), intervalKind(s)
+		if p.Upper.Value == nil {
+			h.Open = true
+		}
+		parts = append(parts, b.sentence(p))
+		if i == 0 {
+			h.I95, h.Kind95 = b.limits(p), intervalKind(p.Method, p.Conditional())
+		} else {
+			h.I80, h.Kind80 = b.limits(p), intervalKind(p.Method, p.Conditional())
+		}
 	}
-	h.I95, h.Kind95 = fill(0.95)
-	h.I80, h.Kind80 = fill(0.8)
+	if len(parts) > 0 {
+		h.Sentence = "The total is " + strings.Join(parts, ", and ") + "."
+	}
 	b.v.Head = h
 	return nil
 }
@@ -335,7 +327,7 @@ func (b *builder) listSizes() []int {
 	if b.t != nil {
 		return b.t.ListTotals()
 	}
-	if lr := b.in.Linkage; lr != nil && slices.Equal(lr.listNames(), b.r.Lists) {
+	if lr := b.in.Linkage; lr != nil && slices.Equal(lr.ListNames(), b.r.Lists) {
 		for _, rule := range lr.Rules {
 			if rule.Rule == lr.Rule && len(rule.PairOverlaps) == len(b.r.Lists) {
 				out := make([]int, len(b.r.Lists))
@@ -511,12 +503,10 @@ func (b *builder) models() error {
 		}
 		ci := text("–")
 		fr := forestRow{Label: fmt.Sprintf("#%d %s", m.Rank, m.Notation), Est: m.Estimate, Highlight: m.Notation == sel}
-		if f := b.refit(m.Notation); f != nil {
-			if s, ok := conditional(f, 0.95); ok {
-				ci = cell{b.est(s.lo) + " – " + b.est(s.hi), "est"}
-				fr.Lo, fr.Hi, fr.HasCI = s.lo, s.hi, true
-				anyCI = true
-			}
+		if c := m.Conditional95; len(c) == 2 {
+			ci = cell{b.est(c[0]) + " – " + b.est(c[1]), "est"}
+			fr.Lo, fr.Hi, fr.HasCI = c[0], c[1], true
+			anyCI = true
 		}
 		named := m.Named
 		if named == "" {
@@ -537,7 +527,7 @@ func (b *builder) models() error {
 	b.v.ModelsPlot = p
 	notes := []string{"Models are written in the hierarchical notation: [12,34] means that lists 1 and 2, and lists 3 and 4, are allowed to depend on each other; the numbers are those of the list table."}
 	if !anyCI {
-		notes = append(notes, "Intervals for the alternative models need the overlap table (--table).")
+		notes = append(notes, "The estimate gives no model-conditional intervals for these models.")
 	}
 	b.v.ModelsNote = strings.Join(notes, " ")
 	return nil
@@ -551,8 +541,10 @@ func (b *builder) bootstrap() error {
 	}
 	b.v.Boot = true
 	var limits []float64
-	if s, ok := intervals(b.r.Intervals)[0.95]; ok && (s.method == "bca" || s.method == "percentile") {
-		limits = []float64{s.lo, s.hi}
+	if p, ok := b.r.Intervals.Level(0.95); ok && (p.Method == "bca" || p.Method == "percentile") {
+		if lo, hi, ok := bounds(p); ok {
+			limits = []float64{lo, hi}
+		}
 	}
 	vals := slices.Clone(bs.Replicates)
 	est := 0.0
@@ -582,17 +574,6 @@ func (b *builder) bootstrap() error {
 		b.v.BootTable = t
 	}
 	return nil
-}
-
-// estOptions are the options to re-estimate a table as the result was.
-func (b *builder) estOptions() *mse.Options {
-	o := b.r.Options
-	m := mse.Method(o.Method)
-	if strings.HasPrefix(string(m), "rcapture") || m == "" {
-		m = mse.MethodAuto
-	}
-	return &mse.Options{Method: m, Model: o.Model, PThresh: o.PThresh, MaxOrder: o.MaxOrder,
-		Interval: mse.IntervalConditional, Quantiles: []float64{0.025, 0.975}, TopModels: 1}
 }
 
 func stratumLabel(s map[string]string, names []string) string {
@@ -636,9 +617,9 @@ func (b *builder) strata() error {
 		default:
 			ci := text("–")
 			fr := forestRow{Label: label, Est: *res.Estimate}
-			if sp, ok := intervals(res.Intervals)[0.95]; ok {
-				ci = cell{b.est(sp.lo) + " – " + b.est(sp.hi), "est"}
-				fr.Lo, fr.Hi, fr.HasCI = sp.lo, sp.hi, true
+			if p, ok := res.Intervals.Level(0.95); ok {
+				ci = cell{b.limits(p), "est"}
+				fr.Lo, fr.Hi, fr.HasCI = bounds(p)
 			}
 			model := ""
 			if res.Model != nil {
@@ -711,25 +692,31 @@ func (b *builder) linkage() error {
 	}
 	b.v.LinkKeys = kt
 	// Sensitivity: the estimate under each rule.
-	rt2 := &table{ID: "linkage-rules", Caption: "The estimate under each linkage rule", Head: []string{"rule", "match keys used", "distinct people", "estimate", "95% interval (conditional)"}}
+	rt2 := &table{ID: "linkage-rules", Caption: "The estimate under each linkage rule", Head: []string{"rule", "match keys used", "distinct people", "estimate", "95% interval"}}
 	var rows []forestRow
 	for _, rule := range lr.Rules {
 		row := []cell{text(rule.Rule), text(strings.Join(rule.Keys, ", ")), b.count(rule.Persons)}
-		tab, err := lr.table(&rule)
 		var res *mse.Result
-		if err == nil {
-			res, err = mse.Estimate(tab, b.estOptions())
+		for _, re := range b.in.RuleEstimates {
+			if re.Rule == rule.Rule {
+				res = re.Result
+			}
 		}
-		if err != nil || !res.Estimated() {
+		switch {
+		case res == nil:
+			row = append(row, text("–"), text(""))
+			rt2.Rows = append(rt2.Rows, row)
+			continue
+		case !res.Estimated():
 			row = append(row, text("not estimable"), text(""))
 			rt2.Rows = append(rt2.Rows, row)
 			continue
 		}
 		fr := forestRow{Label: rule.Rule, Est: *res.Estimate, Highlight: rule.Rule == lr.Rule}
 		ci := text("–")
-		if sp, ok := intervals(res.Intervals)[0.95]; ok {
-			ci = cell{b.est(sp.lo) + " – " + b.est(sp.hi), "est"}
-			fr.Lo, fr.Hi, fr.HasCI = sp.lo, sp.hi, true
+		if p, ok := res.Intervals.Level(0.95); ok {
+			ci = cell{b.limits(p), "est"}
+			fr.Lo, fr.Hi, fr.HasCI = bounds(p)
 		}
 		if b.pub {
 			fr.Est, fr.Lo, fr.Hi = disclosure.RoundEstimate(fr.Est), disclosure.RoundEstimate(fr.Lo), disclosure.RoundEstimate(fr.Hi)
@@ -746,7 +733,7 @@ func (b *builder) linkage() error {
 		b.v.LinkPlot = p
 	}
 	note := "Strict links only on the most reliable keys (identity number, full name with full date of birth) and may miss links; loose also accepts name variants with the birth year and may make false links. A missed link counts one person twice and raises the estimate; a false link merges two people and lowers it. If the three rules give similar estimates, linkage is not what limits the result."
-	if !slices.Equal(lr.listNames(), b.r.Lists) {
+	if !slices.Equal(lr.ListNames(), b.r.Lists) {
 		note += " The lists of the linkage differ from those of the estimate (lists were merged, renamed or dropped after linkage), so these estimates are for the linked lists as they were."
 	}
 	if b.pub {
@@ -807,48 +794,38 @@ func (b *builder) method() error {
 	return nil
 }
 
-// linkErrorScenarios are the assumed linkage-error rates of the
-// sensitivity table: the shares of true links missed and of declared links
-// that are false.
-var linkErrorScenarios = []struct{ missed, false float64 }{{0.02, 0}, {0.05, 0}, {0, 0.02}, {0, 0.05}, {0.05, 0.02}}
-
 // linkErrors shows how the estimate moves under assumed linkage-error
-// rates (mse.LinkageError), refitting the chosen model on 200 perturbed
-// tables per scenario. It needs the table and a log-linear model.
+// rates: the scenarios the caller computed (Input.LinkageErrors).
 func (b *builder) linkErrors() error {
-	if b.t == nil || b.r.Model == nil || !b.r.Estimated() {
+	if len(b.in.LinkageErrors) == 0 || !b.r.Estimated() {
 		return nil
 	}
-	m, err := mse.ParseModel(b.r.Model.Notation, b.t.Lists)
-	if err != nil {
-		return nil // an Rcapture model: no refit here
+	what := b.in.Refit
+	if what == "" {
+		what = "the estimate"
 	}
-	est := func(t *mse.Table) (float64, error) {
-		f, err := mse.FitModel(t, m, nil)
-		if err != nil {
-			return 0, err
-		}
-		return f.Estimate, nil
-	}
-	t := &table{ID: "linkage-errors", Caption: "If the linkage made errors: the chosen model refitted on perturbed tables",
+	t := &table{ID: "linkage-errors", Caption: "If the linkage made errors: " + what + " on perturbed tables",
 		Head: []string{"missed links", "false links", "median estimate", "change", "95% of replicates"}}
-	for _, sc := range linkErrorScenarios {
-		res, err := mse.LinkageError(b.t, est, &mse.LinkageErrorOptions{Missed: sc.missed, False: sc.false, Replicates: 200, Seed: 1,
-			Quantiles: []float64{0.025, 0.5, 0.975}})
-		if err != nil || res.Replicates == 0 {
+	for _, res := range b.in.LinkageErrors {
+		if res == nil || res.Replicates == 0 {
 			continue
 		}
-		var q [3]float64
-		for i, qv := range res.Quantiles {
-			if i < 3 {
-				q[i] = qv.Value
-			}
+		q := map[float64]float64{}
+		for _, qv := range res.Quantiles {
+			q[qv.Quantile] = qv.Value
 		}
-		t.Rows = append(t.Rows, []cell{text(fmt.Sprintf("%.0f%%", 100*sc.missed)), text(fmt.Sprintf("%.0f%%", 100*sc.false)),
-			b.estCell(q[1]), text(fmt.Sprintf("%+.0f%%", 100*res.RelativeChange)), cell{b.est(q[0]) + " – " + b.est(q[2]), "est"}})
+		lo, okLo := q[0.025]
+		mid, okMid := q[0.5]
+		hi, okHi := q[0.975]
+		if !okLo || !okMid || !okHi {
+			continue
+		}
+		t.Rows = append(t.Rows, []cell{text(fmt.Sprintf("%.0f%%", 100*res.Missed)), text(fmt.Sprintf("%.0f%%", 100*res.False)),
+			b.estCell(mid), text(fmt.Sprintf("%+.0f%%", 100*res.RelativeChange)), cell{b.est(lo) + " – " + b.est(hi), "est"}})
 	}
 	if len(t.Rows) > 0 {
 		b.v.LinkErr = t
+		b.v.LinkErrNote = "The overlap table is perturbed as if a share of the true links had been missed (one person counted twice) or a share of the links were false (two people counted as one), many times over, and " + what + " is computed again on each. Missed links raise the estimate; false links lower it."
 	}
 	return nil
 }

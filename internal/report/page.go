@@ -82,7 +82,7 @@ footer { margin-top: 36px; color: var(--muted); font-size: .88em; border-top: 1p
 </div>
 <p class="lead">The {{.K}} agency lists hold <strong>{{.Observed}}</strong> distinct people. From how the lists overlap, we estimate that
 there were about <strong>{{.Estimate}}</strong> victims in total, so that about <strong>{{.Dark}}</strong> were not seen by any of these agencies.
-{{if .I95}}The total is between <strong>{{.I95}}</strong> with 95% confidence{{if .I80}}, and between <strong>{{.I80}}</strong> with 80% confidence{{end}}.{{end}}</p>
+{{.Sentence}}</p>
 <p>The estimate comes from {{.Method}}.{{if .Kind95}} The 95% interval is {{.Kind95}}.{{end}}{{if not .I80}} The 80% interval was not computed (estimate with --quantiles 0.025,0.1,0.9,0.975).{{end}}</p>
 {{with .Conditions}}<p class="caveat">{{.}}</p>{{end}}
 {{else}}
@@ -152,7 +152,7 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">{{.LinkSensNote}}</p>
 {{else}}<p class="note">{{.LinkNote}}</p>{{end}}
 {{with .LinkErr}}<h3>If the linkage made errors</h3>
-<p>The overlap table is perturbed as if a share of the true links had been missed (one person counted twice) or a share of the links were false (two people counted as one), many times over, and the chosen model is fitted again. Missed links raise the estimate; false links lower it.</p>
+<p>{{$.LinkErrNote}}</p>
 <div class="scroll">{{template "table" .}}</div>{{end}}
 </section>
 

@@ -20,20 +20,25 @@
 // patterns appears; the overlap plot is replaced by the distribution of
 // the number of agencies that saw each person.
 //
-// # What the package computes
+// # A pure view
 //
-// Render is a pure function of its Input apart from writing to w. It
-// re-fits the listed top models to draw their intervals when the table
-// is given, and estimates the table of each linkage rule (with
-// conditional intervals, so it stays fast) for the sensitivity section;
-// it never reads or writes a file.
+// Render is a pure function of its Input apart from writing to w: it fits
+// no model and draws no random number. Everything it shows was computed
+// by the caller — the estimate (with its top models' conditional
+// intervals), the estimates under each linkage rule, the linkage-error
+// scenarios — and it shows the method the estimate used, whatever it is.
+// It never reads or writes a file. An interval limit that is open is shown
+// as open ("at least 8; the data cannot bound it above"), never replaced
+// by another method's number.
 package report
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
+	"github.com/morketall/morketall/linkage"
 	"github.com/morketall/morketall/mse"
 )
 
@@ -51,7 +56,17 @@ type Input struct {
 	// internal report, and intervals for the top models.
 	Table *mse.Table
 	// Linkage is the linkage report of the table. Optional.
-	Linkage *LinkageReport
+	Linkage *linkage.Report
+	// RuleEstimates are the estimates of the overlap table under each
+	// linkage rule (strict, default, loose), by the estimate's method.
+	// Optional: the linkage section then lists the rules without them.
+	RuleEstimates []RuleEstimate
+	// LinkageErrors are linkage-error scenarios (assumed missed- and
+	// false-link rates) and how the estimate moves under each; Refit says
+	// what was re-run on the perturbed tables ("the chosen model
+	// [12,13,3] refitted"). Optional.
+	LinkageErrors []*mse.LinkageErrorResult
+	Refit         string
 	// Sources describe the input files, e.g. "table.csv" with its SHA-256.
 	Sources []Source
 	// Title of the report. Default "Hidden victims of human trafficking:
@@ -62,6 +77,12 @@ type Input struct {
 	// Generated is the time of generation, shown in the footer; the zero
 	// time omits it (for reproducible output).
 	Generated time.Time
+}
+
+// RuleEstimate is the estimate of the table linked under one rule.
+type RuleEstimate struct {
+	Rule   string
+	Result *mse.Result
 }
 
 // Source is one input file of the report.
@@ -82,6 +103,7 @@ type Options struct {
 var (
 	ErrNoResult = errors.New("report: no estimate to report")
 	ErrMismatch = errors.New("report: the overlap table does not match the estimate")
+	ErrInvalid  = errors.New("report: the estimate is not valid")
 )
 
 // Render writes the HTML report to w.
@@ -92,6 +114,9 @@ func Render(w io.Writer, in *Input, opts *Options) error {
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	if err := in.Result.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	v, err := build(in, o)
 	if err != nil {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"regexp"
@@ -10,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/morketall/morketall/internal/disclosure"
+	"github.com/morketall/morketall/linkage"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/loglin"
 )
 
 // fixture estimates testdata/ukdat_5.csv (the UK 2013 data, five lists) with
@@ -27,7 +30,8 @@ func fixture(t *testing.T) *Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := mse.Estimate(tab, &mse.Options{Interval: mse.IntervalConditional, Quantiles: []float64{0.025, 0.1, 0.9, 0.975}})
+	opts := &mse.Options{Interval: mse.IntervalConditional, Quantiles: []float64{0.025, 0.1, 0.9, 0.975}}
+	res, err := mse.Estimate(context.Background(), tab, loglin.Auto{}, opts)
 	if err != nil || !res.Estimated() {
 		t.Fatalf("estimate: %v %v", err, res.Reason)
 	}
@@ -46,25 +50,41 @@ func fixture(t *testing.T) *Input {
 			{Stratum: map[string]string{"sex": "M"}, Result: &mse.Result{Status: "ok", Observed: 7, Estimate: &small, Lists: tab.Lists}},
 		},
 		Linkage: linkageFixture(tab)}
+	// The caller estimates the table of each rule and the linkage-error
+	// scenarios; the report only shows them.
+	for _, rule := range []string{"strict", "default", "loose"} {
+		rt, err := in.Linkage.RuleTable(rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := mse.Estimate(context.Background(), rt, loglin.Auto{}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.RuleEstimates = append(in.RuleEstimates, RuleEstimate{Rule: rule, Result: rr})
+	}
+	in.LinkageErrors = []*mse.LinkageErrorResult{{Estimate: *res.Estimate, Missed: 0.05, Replicates: 200, RelativeChange: 0.04,
+		Quantiles: []mse.QuantileValue{{Quantile: 0.025, Value: *res.Estimate * 1.01}, {Quantile: 0.5, Value: *res.Estimate * 1.04}, {Quantile: 0.975, Value: *res.Estimate * 1.07}}}}
+	in.Refit = "the chosen model refitted"
 	return in
 }
 
 // linkageFixture makes a linkage report whose default table is tab and whose
 // strict and loose tables move one person between cells.
-func linkageFixture(tab *mse.Table) *LinkageReport {
-	lr := &LinkageReport{Format: LinkageFormat, Version: 1, Rule: "default", KeyFingerprint: "mkfp1-0011223344556677",
+func linkageFixture(tab *mse.Table) *linkage.Report {
+	lr := &linkage.Report{Format: linkage.ReportFormat, Version: 1, Rule: "default", KeyFingerprint: "mkfp1-0011223344556677",
 		SchemaHash: "sha256:abcd", MatchKeys: []string{"nid", "name_dob_sex"}, MaxTokenFrequency: 20, Records: 2900}
 	for i, name := range tab.Lists {
-		lr.Lists = append(lr.Lists, LinkageList{Name: name, Records: tab.ListTotals()[i] + 2, Duplicates: map[string]int{"default": 2}})
+		lr.Lists = append(lr.Lists, linkage.ListReport{Name: name, Records: tab.ListTotals()[i] + 2, Duplicates: map[string]int{"default": 2}})
 	}
-	lr.Keys = []LinkageKey{{Name: "nid", Level: 1, Links: 150, Ambiguous: 1, MaxTokenFrequency: 2}, {Name: "name_dob_sex", Level: 2, Links: 70, CovariateConflicts: 2}}
+	lr.Keys = []linkage.KeyReport{{Name: "nid", Level: 1, Links: 150, Ambiguous: 1, MaxTokenFrequency: 2}, {Name: "name_dob_sex", Level: 2, Links: 70, CovariateConflicts: 2}}
 	for _, rule := range []string{"strict", "default", "loose"} {
-		lrr := LinkageRule{Rule: rule, Keys: lr.MatchKeys}
+		lrr := linkage.RuleReport{Rule: rule, Keys: lr.MatchKeys}
 		for p, n := range tab.Cells() {
 			if n == 0 {
 				continue
 			}
-			lrr.Table = append(lrr.Table, LinkageCell{Pattern: mse.Pattern(p).String(tab.K()), Count: n})
+			lrr.Table = append(lrr.Table, linkage.TableRow{Pattern: mse.Pattern(p).String(tab.K()), Count: n})
 			lrr.Persons += n
 		}
 		lr.Rules = append(lr.Rules, lrr)
@@ -179,7 +199,7 @@ func TestPublishedSmallListSuppressed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := mse.Estimate(tab, &mse.Options{Method: mse.MethodMain, Interval: mse.IntervalConditional})
+	res, err := mse.Estimate(context.Background(), tab, loglin.Main{}, &mse.Options{Interval: mse.IntervalConditional})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,18 +258,51 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-func TestReadLinkageReport(t *testing.T) {
-	for _, s := range []string{`{`, `{"format":"other","version":1}`, `{"format":"morketall-linkage-report","version":2}`, `[1]`} {
-		_, err := ReadLinkageReport(strings.NewReader(s))
-		if err == nil {
-			t.Errorf("%s accepted", s)
-		} else if strings.Contains(err.Error(), "other") {
-			t.Errorf("error quotes the input: %v", err)
+// TestOpenLimitShownAsOpen: an open bootstrap upper limit is said to be
+// open in the headline; no other method's number takes its place.
+func TestOpenLimitShownAsOpen(t *testing.T) {
+	lo95, lo80, hi80 := 8.0, 9.0, 25.0
+	est, dark := 12.0, 5.0
+	res := &mse.Result{Lists: []string{"A", "B", "C"}, Observed: 7, Status: "ok", Method: "stepwise", Estimate: &est, DarkFigure: &dark,
+		Intervals: mse.Intervals{
+			{Method: "bca", Quantile: 0.025, Value: &lo95}, {Method: "bca", Quantile: 0.1, Value: &lo80},
+			{Method: "bca", Quantile: 0.9, Value: &hi80}, {Method: "bca", Quantile: 0.975, Note: "open: this limit falls among bootstrap replicates whose estimate is unbounded"},
+		}}
+	for _, publish := range []bool{false, true} {
+		html := render(t, &Input{Result: res}, publish)
+		want := "at least 8 with 95% confidence; the data cannot bound it above"
+		if publish {
+			want = "at least 10 with 95% confidence; the data cannot bound it above" // estimates rounded to 10
+		}
+		if !strings.Contains(html, want) {
+			t.Errorf("publish=%v: the open 95%% limit is not said to be open", publish)
+		}
+		if strings.Contains(html, "log-normal") || strings.Contains(html, "The 95% interval is log") {
+			t.Errorf("publish=%v: another method's interval appears", publish)
 		}
 	}
-	lr, err := ReadLinkageReport(strings.NewReader(`{"format":"morketall-linkage-report","version":1,"rule":"default","lists":[{"name":"A","records":3}]}`))
-	if err != nil || lr.Lists[0].Name != "A" {
-		t.Errorf("valid report: %v %+v", err, lr)
+}
+
+// TestInvalidEstimateRefused: a hand-edited estimate with an absurd,
+// negative or reversed number is refused, not rendered.
+func TestInvalidEstimateRefused(t *testing.T) {
+	mk := func(est, lo, hi float64) *mse.Result {
+		dark := est - 10
+		return &mse.Result{Lists: []string{"A", "B"}, Observed: 10, Status: "ok", Estimate: &est, DarkFigure: &dark,
+			Intervals: mse.Intervals{{Method: "bca", Quantile: 0.025, Value: &lo}, {Method: "bca", Quantile: 0.975, Value: &hi}}}
+	}
+	for name, r := range map[string]*mse.Result{
+		"huge":     mk(1e308, 11, 12),
+		"negative": mk(-5, 11, 12),
+		"reversed": mk(20, 30, 15),
+		"below n":  mk(20, 3, 30),
+	} {
+		if err := Render(&bytes.Buffer{}, &Input{Result: r}, nil); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	if err := Render(&bytes.Buffer{}, &Input{Result: mk(20, 15, 30)}, nil); err != nil {
+		t.Errorf("valid result refused: %v", err)
 	}
 }
 

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/morketall/morketall/mse"
+)
+
+// cliError is a command's failure: the exit code (DESIGN.md), the message
+// printed as "morketall: error: …" (empty when it was printed already)
+// and hints. Commands return it as an error value, as govulncheck does.
+type cliError struct {
+	code  int
+	msg   string
+	hints []string
+	err   error
+}
+
+func (e *cliError) Error() string {
+	if e.msg == "" && e.err != nil {
+		return e.err.Error()
+	}
+	return e.msg
+}
+
+func (e *cliError) Unwrap() error { return e.err }
+
+// ExitCode is the process exit code.
+func (e *cliError) ExitCode() int { return e.code }
+
+// hint adds a hint printed after the message.
+func (e *cliError) hint(format string, args ...any) *cliError {
+	e.hints = append(e.hints, fmt.Sprintf(format, args...))
+	return e
+}
+
+// usagef is a usage error or bad input: exit code 2.
+func usagef(format string, args ...any) *cliError {
+	return &cliError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+// failf is a failure of the command: exit code 1.
+func failf(format string, args ...any) *cliError {
+	return &cliError{code: exitFailure, msg: fmt.Sprintf(format, args...)}
+}
+
+// notEstimablef is a run whose result is not estimable: exit code 3.
+func notEstimablef(format string, args ...any) *cliError {
+	return &cliError{code: exitNotEstimable, msg: fmt.Sprintf(format, args...)}
+}
+
+// exitCode is an exit with a code and nothing (more) to print.
+func exitCode(code int) *cliError { return &cliError{code: code} }
+
+// interrupted is the error of a command stopped by Ctrl-C.
+func interrupted() *cliError { return failf("interrupted: nothing was written") }
+
+// libError turns a library error into a CLI error: cancellation is a
+// failure (exit 1), anything else bad input (exit 2), with the package
+// prefix removed.
+func libError(prefix string, err error) *cliError {
+	if errors.Is(err, mse.ErrCancelled) {
+		return interrupted()
+	}
+	if prefix != "" {
+		prefix += ": "
+	}
+	return usagef("%s%s", prefix, trimPkg(err))
+}
+
+// exit prints a command's error and returns its exit code.
+func (e *env) exit(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ce *cliError
+	if !errors.As(err, &ce) {
+		e.errorf("%s", trimPkg(err))
+		return exitFailure
+	}
+	if ce.msg != "" {
+		e.errorf("%s", ce.msg)
+	}
+	for _, h := range ce.hints {
+		e.hintf("%s", h)
+	}
+	return ce.code
+}
+
+// legacy adapts a command written against exit codes (messages printed
+// by the command itself) to the error-returning form.
+func legacy(run func(e *env, args []string) int) func(e *env, args []string) error {
+	return func(e *env, args []string) error {
+		if code := run(e, args); code != exitOK {
+			return exitCode(code)
+		}
+		return nil
+	}
+}
+
+// parseFlagsCode is parseFlags for commands written against exit codes:
+// code is ≥ 0 when the command should return it at once.
+func parseFlagsCode(e *env, fs *flag.FlagSet, args []string) (pos []string, code int) {
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return nil, e.exit(err)
+	}
+	return pos, -1
+}
+
+// checkOutputsCode is checkOutputs for commands written against exit
+// codes.
+func checkOutputsCode(e *env, inputs, outputs []string, force bool) int {
+	if err := checkOutputs(e, inputs, outputs, force); err != nil {
+		return e.exit(err)
+	}
+	return -1
+}
