@@ -64,6 +64,8 @@
 //
 //	fingerprint  "morketall/v1/fingerprint"          8 bytes, printed as mkfp1-<16 hex>
 //	match key K  "morketall/v1/match-key:" + K       32 bytes, the HMAC key of K
+//	file digest  "morketall/v1/file-digest"          32 bytes, HMAC key of manifests' digests of extracts
+//	list MAC     "morketall/v1/list-mac"             32 bytes, HMAC key of a list file's #mac line
 //
 // The CLI writes key files with exclusive creation and mode 0600, warns
 // when a key file is readable by others, and reads passphrases from the

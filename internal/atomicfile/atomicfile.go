@@ -99,6 +99,29 @@ func (f *File) Write(p []byte) (int, error) {
 	return f.bw.Write(p)
 }
 
+// WriteAt writes p at offset off of the temporary file (after what Write
+// buffered), to patch a placeholder.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	if f.done {
+		return 0, errors.New("atomicfile: write after Commit or Abort")
+	}
+	if err := f.bw.Flush(); err != nil {
+		return 0, err
+	}
+	return f.tmp.WriteAt(p, off)
+}
+
+// ReadAt reads back what was written.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if f.done {
+		return 0, errors.New("atomicfile: read after Commit or Abort")
+	}
+	if err := f.bw.Flush(); err != nil {
+		return 0, err
+	}
+	return f.tmp.ReadAt(p, off)
+}
+
 // TempName returns the path of the temporary file.
 func (f *File) TempName() string { return f.tmp.Name() }
 
