@@ -114,7 +114,30 @@ func (s *Sorter) rec(off uint32) []byte {
 
 func (s *Sorter) sortMem() {
 	k := s.opts.KeyLen
-	slices.SortFunc(s.offs, func(a, b uint32) int { return bytes.Compare(s.rec(a)[:k], s.rec(b)[:k]) })
+	// Sort on the first 8 key bytes as a number, the rest only on a tie.
+	type ent struct {
+		k   uint64
+		off uint32
+	}
+	ents := make([]ent, len(s.offs))
+	for i, o := range s.offs {
+		r := s.rec(o)
+		var b [8]byte
+		copy(b[:], r[:min(8, k)])
+		ents[i] = ent{binary.BigEndian.Uint64(b[:]), o}
+	}
+	slices.SortFunc(ents, func(a, b ent) int {
+		if a.k != b.k {
+			if a.k < b.k {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(s.rec(a.off)[:k], s.rec(b.off)[:k])
+	})
+	for i := range ents {
+		s.offs[i] = ents[i].off
+	}
 }
 
 // spill sorts the records in memory and writes them as a run.

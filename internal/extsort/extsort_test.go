@@ -85,3 +85,26 @@ func TestInMemory(t *testing.T) {
 		t.Fatal("an in-memory sort made files")
 	}
 }
+
+func TestUint64s(t *testing.T) {
+	dir := t.TempDir()
+	u := NewUint64s(&Options{Dir: dir, RunBytes: 8 << 10})
+	r := rand.New(rand.NewPCG(3, 4))
+	want := make([]uint64, 150000)
+	for i := range want {
+		want[i] = r.Uint64() % 100000 // with repeats
+		u.Add(want[i])
+	}
+	slices.Sort(want)
+	var got []uint64
+	if err := u.Each(func(v uint64) { got = append(got, v) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatal("Uint64s order differs from slices.Sort")
+	}
+	u.Close()
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatal("files left behind")
+	}
+}
