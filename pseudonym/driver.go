@@ -318,7 +318,23 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	pending := map[int]*result{}
 	next := 0
 	var firstErr error
-	for r := range results {
+	for {
+		var r *result
+		var more bool
+		select {
+		case r, more = <-results:
+		case <-ctx.Done():
+			// The reader may be blocked on its input (a terminal, a pipe):
+			// stop now, and let the pipeline drain in the background.
+			go func() {
+				for range results {
+				}
+			}()
+			return nil, ctx.Err()
+		}
+		if !more {
+			break
+		}
 		if firstErr != nil {
 			continue // drain
 		}

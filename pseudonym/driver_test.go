@@ -2,8 +2,8 @@ package pseudonym
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 )

@@ -93,6 +93,28 @@ type Reader struct {
 	next    func() ([]string, int, error)
 	line    int
 	close   func() error
+	count   *counter
+}
+
+// counter counts the bytes read through it.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Bytes returns the number of bytes of a CSV stream read so far (all of
+// it once Next has returned io.EOF); 0 for a workbook.
+func (r *Reader) Bytes() int64 {
+	if r.count == nil {
+		return 0
+	}
+	return r.count.n
 }
 
 // Columns returns the header, with surrounding spaces trimmed.
@@ -175,6 +197,8 @@ func NewCSVReader(name string, in io.Reader, opts *Options) (*Reader, error) {
 	default:
 		return nil, fmt.Errorf("%w: encoding must be utf-8, windows-1252 or iso-8859-1", ErrOptions)
 	}
+	cnt := &counter{r: in}
+	in = cnt
 	if o.Tee != nil {
 		in = io.TeeReader(in, o.Tee)
 	}
@@ -250,7 +274,7 @@ func NewCSVReader(name string, in io.Reader, opts *Options) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{file: name, unit: "line", columns: cols}
+	r := &Reader{file: name, unit: "line", columns: cols, count: cnt}
 	r.next = func() ([]string, int, error) {
 		rec, err := cr.Read()
 		if err == io.EOF && decErr(nil) == nil {

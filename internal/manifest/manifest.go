@@ -169,18 +169,27 @@ func (m *Manifest) AddOutput(role, path string) error {
 // AddPrivateInput records a file of plaintext personal data by role,
 // path, size and its keyed digest under mac (a fresh HMAC, see the package
 // doc), never a plain hash.
+// With a nil mac (no key at hand) only the size is recorded.
 func (m *Manifest) AddPrivateInput(role, path string, mac hash.Hash) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	defer f.Close()
-	mac.Reset()
-	n, err := io.Copy(mac, f)
+	var w io.Writer = io.Discard
+	if mac != nil {
+		mac.Reset()
+		w = mac
+	}
+	n, err := io.Copy(w, f)
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	m.AddPrivateDigest(role, path, n, mac.Sum(nil))
+	var sum []byte
+	if mac != nil {
+		sum = mac.Sum(nil)
+	}
+	m.AddPrivateDigest(role, path, n, sum)
 	return nil
 }
 
