@@ -23,8 +23,13 @@
 //   - Covariates are codes from a vocabulary declared in the schema, or
 //     "unknown". Free text, column values outside the vocabulary and
 //     columns the schema does not name never reach the output.
-//   - Rows are shuffled (ChaCha8 seeded from crypto/rand) and record ids are
-//     64 random bits, so row order and ids say nothing about the extract.
+//   - Record ids are 64 bits from ChaCha8 seeded from crypto/rand, and rows
+//     are written in increasing order of their ids: a uniformly random
+//     order (an external sort, so any number of rows fits in bounded
+//     memory), so row order and ids say nothing about the extract.
+//   - The file carries a MAC under a subkey of the project key (#mac, see
+//     internal/mktfile), which a key holder checks; the plain SHA-256 in
+//     the file only detects damage.
 //   - Errors, warnings and the Report name lines and columns, never values.
 //
 // It does not protect against:
@@ -64,6 +69,8 @@
 //
 //	fingerprint  "morketall/v1/fingerprint"          8 bytes, printed as mkfp1-<16 hex>
 //	match key K  "morketall/v1/match-key:" + K       32 bytes, the HMAC key of K
+//	file digest  "morketall/v1/file-digest"          32 bytes, HMAC key of manifests' digests of extracts
+//	list MAC     "morketall/v1/list-mac"             32 bytes, HMAC key of a list file's #mac line
 //
 // The CLI writes key files with exclusive creation and mode 0600, warns
 // when a key file is readable by others, and reads passphrases from the

@@ -1,8 +1,8 @@
 package pseudonym
 
 import (
+	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	mrand "math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,6 +96,21 @@ type Options struct {
 	// birth accepted, and (its 1 January) the default reference date of
 	// age bands. Default: time.Now().
 	Now time.Time
+	// Context stops Pseudonymise and List.Write when it is cancelled
+	// (Ctrl-C); they return its error and leave no temporary file.
+	// Default: context.Background().
+	Context context.Context
+	// TempDir is where rows are spilled for the shuffle when they do not
+	// fit in memory (files of mode 0600 in a private directory, removed by
+	// List.Close). Default: os.TempDir().
+	TempDir string
+	// Workers is the number of goroutines that pseudonymise rows. Default:
+	// runtime.GOMAXPROCS(0). The output does not depend on it.
+	Workers int
+	// Random supplies the 32-byte seed of the record ids and the row
+	// order. Default: crypto/rand. A fixed source gives the same file
+	// twice (for tests); never use one in production.
+	Random io.Reader
 }
 
 // Pseudonymiser turns extract rows into match-key tokens and covariates
@@ -218,27 +231,6 @@ func New(key *Key, schema *Schema, opts *Options) (*Pseudonymiser, error) {
 // SchemaHash returns the hash of the schema in use.
 func (p *Pseudonymiser) SchemaHash() string { return p.hash }
 
-// List is a pseudonymised list ready to be written: shuffled rows with
-// random record ids, and its quality report.
-type List struct {
-	header mktfile.Header
-	recs   []mktfile.Record
-	report *Report
-}
-
-// Len returns the number of records.
-func (l *List) Len() int { return len(l.recs) }
-
-// Report returns the quality report.
-func (l *List) Report() *Report { return l.report }
-
-// Write writes the list in the pseudonymised list file format (package
-// internal/mktfile).
-func (l *List) Write(w io.Writer) error {
-	h := l.header
-	return mktfile.Write(w, &h, l.recs)
-}
-
 // layout maps the schema's fields to column indices of one extract.
 type layout struct {
 	ncol    int
@@ -317,97 +309,6 @@ func elementFields(e element) []string {
 		return []string{FieldSex}
 	case elNationality:
 		return []string{FieldNationality}
-	}
-	return nil
-}
-
-// Pseudonymise reads every row of src and returns the pseudonymised list
-// named list. Errors are *FieldError values (wrapping one of the Err…
-// variables, ErrNotDate or an identity-number error) or errors from src;
-// none quotes a value. Rows are shuffled with a ChaCha8 generator seeded
-// from crypto/rand, and record ids are 64 random bits from crypto/rand.
-func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
-	if list == "" || !mktfile.ValidValue(list) {
-		return nil, ErrListName
-	}
-	lo, err := p.layout(src.Columns())
-	if err != nil {
-		return nil, err
-	}
-	acc := p.newAcc(list, lo)
-	var recs []mktfile.Record
-	for {
-		row, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		acc.rep.RecordsIn++
-		if len(row) != lo.ncol {
-			return nil, &FieldError{Line: src.Line(), Err: ErrRowLength}
-		}
-		rec, reject, err := p.row(row, lo, src.Line(), acc)
-		if err != nil {
-			return nil, err
-		}
-		if reject != "" {
-			acc.rep.Rejected[reject]++
-			continue
-		}
-		recs = append(recs, rec)
-	}
-	if err := assignIDs(recs); err != nil {
-		return nil, err
-	}
-	var seed [32]byte
-	if _, err := rand.Read(seed[:]); err != nil {
-		return nil, fmt.Errorf("pseudonym: reading randomness: %w", err)
-	}
-	mrand.New(mrand.NewChaCha8(seed)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
-
-	rep := acc.finish(len(recs))
-	h := mktfile.Header{
-		List:           list,
-		KeyFingerprint: p.key.Fingerprint(),
-		SchemaHash:     p.hash,
-		Created:        p.opts.Now,
-		Extra: [][2]string{
-			{"records_in", strconv.Itoa(rep.RecordsIn)},
-			{"rejected", strconv.Itoa(rep.RecordsIn - rep.RecordsOut)},
-		},
-	}
-	for _, k := range p.keys {
-		h.MatchKeys = append(h.MatchKeys, k.name)
-	}
-	for _, c := range p.covs {
-		h.Covariates = append(h.Covariates, c.Name)
-		if c.Kind == KindAgeBand {
-			h.Extra = append(h.Extra, [2]string{"age_reference_" + c.Name, c.ref.String()})
-		}
-	}
-	return &List{header: h, recs: recs, report: rep}, nil
-}
-
-// assignIDs gives every record a distinct random 64-bit id.
-func assignIDs(recs []mktfile.Record) error {
-	seen := make(map[uint64]bool, len(recs))
-	buf := make([]byte, 8*len(recs))
-	if _, err := rand.Read(buf); err != nil {
-		return fmt.Errorf("pseudonym: reading randomness: %w", err)
-	}
-	var one [8]byte
-	for i := range recs {
-		b := buf[8*i : 8*i+8]
-		for seen[binary.BigEndian.Uint64(b)] {
-			if _, err := rand.Read(one[:]); err != nil {
-				return fmt.Errorf("pseudonym: reading randomness: %w", err)
-			}
-			b = one[:]
-		}
-		seen[binary.BigEndian.Uint64(b)] = true
-		recs[i].ID = hex.EncodeToString(b)
 	}
 	return nil
 }

@@ -147,15 +147,16 @@ func TestShuffledAndRandomIDs(t *testing.T) {
 	// chance; the same holds for the two runs agreeing.
 	fixed, same := 0, 0
 	ids := map[string]bool{}
-	for i := range l1.recs {
-		if l1.recs[i].Tokens[1] == want[i] {
+	r1, r2 := records(t, l1), records(t, l2)
+	for i := range r1 {
+		if r1[i].Tokens[1] == want[i] {
 			fixed++
 		}
-		if l1.recs[i].Tokens[1] == l2.recs[i].Tokens[1] {
+		if r1[i].Tokens[1] == r2[i].Tokens[1] {
 			same++
 		}
-		ids[l1.recs[i].ID] = true
-		ids[l2.recs[i].ID] = true
+		ids[r1[i].ID] = true
+		ids[r2[i].ID] = true
 	}
 	if fixed > 20 || same > 20 {
 		t.Errorf("rows not shuffled: %d in input order, %d in the same order twice", fixed, same)
@@ -293,4 +294,18 @@ func TestDefaultSchemaHashIsPinned(t *testing.T) {
 	if got := DefaultSchema().Hash(); got != want {
 		t.Fatalf("built-in schema hash %s, pinned %s", got, want)
 	}
+}
+
+// records writes l and reads its records back.
+func records(t *testing.T, l *List) []mktfile.Record {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := l.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, recs, err := mktfile.ReadAll(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

@@ -151,10 +151,6 @@ func (d *demo) run() int {
 			e.errorf("writing %q: %v", p, err)
 			return exitFailure
 		}
-		if err := d.m.AddOutput("extract", p); err != nil {
-			e.errorf("%v", err)
-			return exitFailure
-		}
 	}
 	d.note("extracts        %s  (one CSV per agency, fictional names: the only plaintext)", d.path("extracts", "*.csv"))
 
@@ -165,9 +161,27 @@ func (d *demo) run() int {
 	switch code := d.sub(&fp, "keygen", "-o", keyPath); {
 	case code < 0:
 		d.note("key, pseudonymised lists: unavailable (this build has no keygen/pseudonymise commands)")
+		for _, x := range w.Extracts {
+			if err := d.m.AddPrivateOutput("extract", d.path("extracts", x.Agency.List+".csv"), nil); err != nil {
+				e.errorf("%v", err)
+				return exitFailure
+			}
+		}
 	case code != exitOK:
 		return d.fail("keygen", code)
 	default:
+		// The extracts are plaintext: described by size and a digest
+		// keyed with the project key, never a plain hash.
+		key, code := loadKey(d.e, keyPath)
+		if key == nil {
+			return d.fail("reading the key", code)
+		}
+		for _, x := range w.Extracts {
+			if err := d.m.AddPrivateOutput("extract", d.path("extracts", x.Agency.List+".csv"), key.FileDigest()); err != nil {
+				e.errorf("%v", err)
+				return exitFailure
+			}
+		}
 		d.m.AddSecretOutput("key", keyPath)
 		d.m.KeyFingerprint = strings.TrimSpace(fp.String())
 		d.note("key             %s  (fingerprint %s; keep it secret, never send it with the lists)", keyPath, d.m.KeyFingerprint)

@@ -137,6 +137,8 @@ func linkError(e *env, err error) int {
 		e.hintf("each file must hold a different list (pseudonymise --list NAME)")
 	case errors.Is(err, mktfile.ErrChecksum), errors.Is(err, mktfile.ErrRowCount):
 		e.hintf("the file was cut short or changed on the way: ask the agency to send it again")
+	case errors.Is(err, mktfile.ErrLineEndings):
+		e.hintf("the file was converted as text on the way (CRLF line endings): ask the agency to send it as a binary file, or convert it back (dos2unix)")
 	case errors.Is(err, mktfile.ErrFormat):
 		e.hintf("link reads the files that \"morketall pseudonymise\" writes")
 	case errors.Is(err, linkage.ErrStratum):

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"hash"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/morketall/morketall/internal/atomicfile"
 	"github.com/morketall/morketall/internal/extract"
+	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/pseudonym"
 )
 
@@ -24,8 +29,14 @@ const maxWarnings = 10
 
 func runPseudonymise(e *env, args []string) int {
 	fs := newFlags(e, "pseudonymise", "pseudonymise --key FILE --list NAME [flags] EXTRACT -o OUT\n\n"+
-		"Reads EXTRACT (.csv or .xlsx), replaces identifying fields by keyed match-key tokens and\n"+
-		"writes the pseudonymised list file OUT. A quality summary (counts only) goes to stderr.")
+		"Reads EXTRACT (.csv or .xlsx; - for a CSV on standard input), replaces identifying fields by\n"+
+		"keyed match-key tokens and writes the pseudonymised list file OUT (- for standard output). A\n"+
+		"quality summary (counts only) goes to stderr, and the SHA-256 of OUT to stdout, for the\n"+
+		"linkage party to compare with the file it receives.\n\n"+
+		"Limits: a cell holds at most 1 MiB, a CSV row 8 MiB, a row 16,384 fields; a workbook part at\n"+
+		"most 1 GiB decompressed (shared strings 256 MiB) and 200 times its compressed size. Beyond\n"+
+		"them the extract is refused with its position (exit 2). Memory does not grow with the number\n"+
+		"of rows: rows are spilled for the shuffle to 0600 files in $TMPDIR (see --temp-dir).")
 	keyPath := fs.String("key", "", "project key file (required)")
 	list := fs.String("list", "", "name of the list, e.g. POLICE (required; letters, digits, _ . : + -)")
 	out := fs.String("o", "", "output file (required)")
@@ -37,6 +48,7 @@ func runPseudonymise(e *env, args []string) int {
 	strict := fs.Bool("strict", false, "stop at the first invalid date of birth or identity number instead of counting it as missing")
 	force := fs.Bool("force", false, "replace existing output files")
 	printSchema := fs.Bool("print-schema", false, "print the built-in schema and exit")
+	tempDir := fs.String("temp-dir", "", "directory for the shuffle's temporary files (default: $TMPDIR or /tmp)")
 	pos, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
@@ -89,7 +101,15 @@ func runPseudonymise(e *env, args []string) int {
 		e.errorf("--list: %v", err)
 		return exitUsage
 	}
-	if code := checkOutputsCode(e, []string{in}, []string{*out, *reportPath}, *force); code >= 0 {
+	outFile := *out
+	if outFile == "-" {
+		outFile = ""
+	}
+	inFile := in
+	if inFile == "-" {
+		inFile = ""
+	}
+	if code := checkOutputsCode(e, []string{inFile}, []string{outFile, *reportPath}, *force); code >= 0 {
 		return code
 	}
 
@@ -111,13 +131,23 @@ func runPseudonymise(e *env, args []string) int {
 		}
 	}
 
-	src, err := extract.Open(in, opts)
+	var digest hash.Hash
+	var src *extract.Reader
+	var err error
+	if in == "-" {
+		// A keyed digest of exactly the bytes read, for the manifest.
+		digest = key.FileDigest()
+		opts.Tee = digest
+		src, err = extract.NewCSVReader("standard input", e.stdin, opts)
+	} else {
+		src, err = extract.Open(in, opts)
+	}
 	if err != nil {
 		return extractError(e, in, err)
 	}
 	defer src.Close()
 	warned := 0
-	popts := &pseudonym.Options{Strict: *strict, Warn: func(fe *pseudonym.FieldError) {
+	popts := &pseudonym.Options{Strict: *strict, Context: e.ctx, TempDir: *tempDir, Warn: func(fe *pseudonym.FieldError) {
 		if warned < maxWarnings {
 			e.warnf("%s (treated as missing)", describe(in, src.Unit(), fe))
 		}
@@ -131,13 +161,18 @@ func runPseudonymise(e *env, args []string) int {
 	lst, err := p.Pseudonymise(*list, src)
 	if err != nil {
 		var fe *pseudonym.FieldError
-		if errors.As(err, &fe) {
+		switch {
+		case errors.Is(err, context.Canceled):
+			e.errorf("interrupted; nothing written")
+			return exitFailure
+		case errors.As(err, &fe):
 			e.errorf("%s", describe(in, src.Unit(), fe))
 			hintFor(e, err)
 			return exitUsage
 		}
 		return extractError(e, in, err)
 	}
+	defer lst.Close()
 	if warned > maxWarnings {
 		e.warnf("%d more invalid values not listed (see the counts below)", warned-maxWarnings)
 	}
@@ -149,9 +184,23 @@ func runPseudonymise(e *env, args []string) int {
 
 	// Pseudonymised data is still personal data (GDPR recital 26): the
 	// list file is readable by its owner only.
-	if err := atomicfile.Write(*out, &atomicfile.Options{Perm: 0o600, Force: *force}, lst.Write); err != nil {
-		e.errorf("writing %q: %v", *out, err)
-		return exitFailure
+	listSum := sha256.New()
+	if *out == "-" {
+		if err := lst.Write(io.MultiWriter(e.stdout, listSum)); err != nil {
+			return writeFailed(e, *out, err)
+		}
+	} else {
+		f, err := atomicfile.Create(*out, &atomicfile.Options{Perm: 0o600, Force: *force})
+		if err != nil {
+			return writeFailed(e, *out, err)
+		}
+		defer f.Abort()
+		if err := lst.Write(f); err != nil {
+			return writeFailed(e, *out, err)
+		}
+		if err := f.Commit(); err != nil {
+			return writeFailed(e, *out, err)
+		}
 	}
 	if *reportPath != "" {
 		b, err := json.MarshalIndent(lst.Report(), "", "  ")
@@ -160,13 +209,26 @@ func runPseudonymise(e *env, args []string) int {
 		}
 		if err != nil {
 			// Do not leave half of the result behind.
-			os.Remove(*out)
+			if outFile != "" {
+				os.Remove(*out)
+			}
 			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
 			return exitFailure
 		}
 	}
 	rep := lst.Report()
-	m.AddInput("extract", in)
+	// The extract is plaintext: the manifest describes it by size and a
+	// keyed digest only (issue 13: a plain hash of a short extract is a
+	// key-free way back to it).
+	if digest != nil {
+		m.AddPrivateDigest("extract", "-", src.Bytes(), digest.Sum(nil))
+	} else if err := m.AddPrivateInput("extract", in, key.FileDigest()); err != nil {
+		e.errorf("%q cannot be read again for the manifest", in)
+		if outFile != "" {
+			os.Remove(*out)
+		}
+		return exitFailure
+	}
 	m.AddSecretInput("key", *keyPath)
 	if *schemaPath != "" {
 		m.AddInput("schema", *schemaPath)
@@ -174,6 +236,18 @@ func runPseudonymise(e *env, args []string) int {
 	m.KeyFingerprint, m.SchemaHash = rep.KeyFingerprint, rep.SchemaHash
 	m.SetOption("list", *list)
 	m.SetOption("strict", *strict)
+	sum := hex.EncodeToString(listSum.Sum(nil))
+	if *out == "-" {
+		// No file to put a manifest beside: it goes to stderr's summary
+		// as the list's SHA-256 only.
+		rep.WriteText(e.stderr)
+		fmt.Fprintf(e.stderr, "morketall: list %s, %d records (%d rejected), sha256 %s\n", rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, sum)
+		return exitOK
+	}
+	if sum, _, err = manifest.HashFile(*out); err != nil {
+		e.errorf("%q cannot be read back", *out)
+		return exitFailure
+	}
 	outs := [][2]string{{"pseudonymised-list", *out}}
 	if *reportPath != "" {
 		outs = append(outs, [2]string{"quality-report", *reportPath})
@@ -182,9 +256,24 @@ func runPseudonymise(e *env, args []string) int {
 		return exitFailure
 	}
 	rep.WriteText(e.stderr)
-	fmt.Fprintf(e.stdout, "%s: list %s, %d records (%d rejected), key %s, schema %s\n",
-		*out, rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, rep.KeyFingerprint, rep.SchemaHash)
+	fmt.Fprintf(e.stdout, "%s: list %s, %d records (%d rejected), key %s, schema %s, sha256 %s\n",
+		*out, rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, rep.KeyFingerprint, rep.SchemaHash, sum)
 	return exitOK
+}
+
+// writeFailed reports a failure to write the list: an interruption, an
+// existing file, or an I/O error. Nothing is left behind.
+func writeFailed(e *env, out string, err error) int {
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.errorf("interrupted; nothing written")
+	case errors.Is(err, atomicfile.ErrExists):
+		e.errorf("%q exists", out)
+		e.hintf("use --force to replace it")
+	default:
+		e.errorf("writing %q: %v", out, err)
+	}
+	return exitFailure
 }
 
 func checkListName(s string) error {

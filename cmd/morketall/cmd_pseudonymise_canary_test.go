@@ -100,6 +100,7 @@ func TestCanary(t *testing.T) {
 	noID := write("noid.csv", "sex,notes\n"+mark("sex", 9)+","+mark("notes", 9)+"\n")
 	missingCol := write("schema.json", `{"version":1,"columns":{"birth_date":"dob"},"match_keys":[{"name":"k","fields":["name","birth_date"]}]}`)
 	badKey := write("bad.key", mark("keyfile", 9)+"\n")
+	longCell := write("longcell.csv", csvOf(rows, ",")+strings.Repeat(mark("longcell", 9), 1<<20/8)+strings.Repeat(",", len(header)-1)+"\n")
 	xlsx := filepath.Join(in, "extract.xlsx")
 	f := excelize.NewFile()
 	sh := f.GetSheetName(0)
@@ -130,6 +131,7 @@ func TestCanary(t *testing.T) {
 		{append(base("quote.mkt"), badQuote), exitUsage},
 		{append(base("noid.mkt"), noID), exitUsage},
 		{append(base("schema.mkt"), "--schema", missingCol, good), exitUsage},
+		{append(base("longcell.mkt"), longCell), exitUsage},
 		{[]string{"pseudonymise", "--key", badKey, "--list", "CANARY", good, "-o", filepath.Join(out, "badkey.mkt")}, exitUsage},
 		{[]string{"fingerprint", badKey}, exitUsage},
 		{[]string{"fingerprint", filepath.Join(out, "lenient.mkt")}, exitOK},
@@ -149,7 +151,7 @@ func TestCanary(t *testing.T) {
 	// Every error path was taken and its message captured.
 	for _, want := range []string{"not a date", "identity number", "not valid text in the declared encoding",
 		"different number of fields", "malformed quoted field", "no column that any match key reads",
-		"column named in the schema", "malformed key"} {
+		"column named in the schema", "malformed key", "cell longer than"} {
 		if !strings.Contains(printed.String(), want) {
 			t.Errorf("no message %q: that error path did not run", want)
 		}

@@ -8,10 +8,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/morketall/morketall/internal/manifest"
 )
 
 // Exit codes, as DESIGN.md fixes them.
@@ -23,18 +24,11 @@ const (
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise
-// it is taken from the module build information.
+// it is taken from the module build information. The VCS revision is added
+// when the build recorded it (manifest.ToolVersion).
 var version = ""
 
-func toolVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func toolVersion() string { return manifest.ToolVersion(version) }
 
 // env is what a command may touch: its streams and a context that is
 // cancelled on Ctrl-C. Commands never use os.Stdout and friends directly,

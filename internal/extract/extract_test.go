@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
@@ -222,4 +223,90 @@ func FuzzCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// repeat is a reader of n copies of c, so that a 200 MB input costs no
+// memory in the test.
+type repeat struct {
+	c byte
+	n int64
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	k := int64(len(p))
+	if k > r.n {
+		k = r.n
+	}
+	for i := range p[:k] {
+		p[i] = r.c
+	}
+	r.n -= k
+	return int(k), nil
+}
+
+// TestCSVLimits: a 200 MB cell (quoted or not), a row of many cells and a
+// row of too many fields are refused at their position, quickly, having
+// read little more than the limit.
+func TestCSVLimits(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     func() io.Reader
+		want   error
+		line   int
+		column string
+	}{
+		{"200 MB cell", func() io.Reader {
+			return io.MultiReader(strings.NewReader("a,b\nx,"), &repeat{'z', 200 << 20}, strings.NewReader("\n"))
+		}, ErrCellTooLong, 2, "b"},
+		{"200 MB quoted cell over lines", func() io.Reader {
+			return io.MultiReader(strings.NewReader("a;b\n1;2\n\""), &repeat{'\n', 200 << 20}, strings.NewReader("\";x\n"))
+		}, ErrCellTooLong, 3, "a"},
+		{"long row", func() io.Reader {
+			return io.MultiReader(strings.NewReader("a,b\n"), &repeat{'y', MaxCellBytes - 1}, strings.NewReader(","), &repeat{',', 100 << 20})
+		}, ErrTooManyColumns, 2, ""},
+		{"long header", func() io.Reader { return &repeat{'h', 200 << 20} }, ErrRowTooLong, 1, ""},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		src := c.in()
+		r, err := NewCSVReader("big.csv", src, nil)
+		for err == nil {
+			_, err = r.Next()
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refused after %v", c.name, d)
+		}
+		var xe *Error
+		if !errors.Is(err, c.want) || !errors.As(err, &xe) || xe.Line != c.line || xe.Column != c.column {
+			t.Errorf("%s: err %v, want %v at line %d column %q", c.name, err, c.want, c.line, c.column)
+			continue
+		}
+		if strings.Contains(err.Error(), "zzz") || strings.Contains(err.Error(), "yyy") || strings.Contains(err.Error(), "hhh") {
+			t.Errorf("%s: the message quotes the cell: %v", c.name, err)
+		}
+		if rest, ok := src.(*repeat); ok && rest.n < 150<<20 {
+			t.Errorf("%s: read %d MB before refusing", c.name, (200<<20-rest.n)>>20)
+		}
+	}
+}
+
+// TestCSVStreamsAcrossBufferBoundaries reads a file whose multi-byte
+// characters fall on every offset of the 64 KiB read buffers.
+func TestCSVStreamsAcrossBufferBoundaries(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("given_name,family_name\n")
+	for i := 0; i < 20000; i++ {
+		b.WriteString("Bjørn,Åsen-Dæhlie€\n")
+	}
+	r, err := NewCSVReader("x.csv", strings.NewReader(b.String()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readAll(t, r)
+	if len(rows) != 20000 || rows[19999][1] != "Åsen-Dæhlie€" || r.Line() != 20001 {
+		t.Fatalf("%d rows, last %q on line %d", len(rows), rows[len(rows)-1], r.Line())
+	}
 }

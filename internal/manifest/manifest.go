@@ -5,11 +5,24 @@
 //
 // # What a manifest holds
 //
-// The tool version and the Go version; the command line with secrets
-// redacted (the caller passes it already redacted); the SHA-256 and size of
-// every input and output file; the key fingerprint and schema hash when a
-// key was used; the seeds of every random procedure; the options; start
-// and end time and the duration of each named step.
+// The tool version (with the VCS revision the binary was built from, and
+// whether its tree had uncommitted changes) and the Go version; the command
+// line with secrets redacted (the caller passes it already redacted); the
+// size and a digest of every input and output file; the key fingerprint and
+// schema hash when a key was used; the seeds of every random procedure; the
+// options; start and end time and the duration of each named step.
+//
+// # Digests: plain for derived files, keyed for plaintext
+//
+// A derived file (an overlap table, an estimate, a pseudonymised list) is
+// described by its plain SHA-256, which anyone can check. A file that holds
+// plaintext personal data (an agency extract) is private: a plain hash of
+// it would be a key-free way back to its content, since a short extract can
+// be found by hashing guesses (one record: under a second). Such a file is
+// described only by its size and an HMAC-SHA256 under a subkey of the
+// project key (AddPrivateInput; the pseudonym package derives the subkey
+// with the HKDF label "morketall/v1/file-digest"), which only a key holder
+// can recompute. A manifest never holds a plain digest of a private file.
 //
 // # What a manifest never holds
 //
@@ -33,10 +46,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/morketall/morketall/internal/atomicfile"
@@ -61,9 +77,15 @@ type File struct {
 	Role string `json:"role"`
 	Path string `json:"path"`
 	// Bytes and SHA256 (lowercase hex) describe the content; both are
-	// absent for a secret file.
+	// absent for a secret file, and SHA256 for a private one.
 	Bytes  int64  `json:"bytes,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	// HMACSHA256 is the keyed digest (lowercase hex) of a private file:
+	// HMAC-SHA256 under the project key's file-digest subkey.
+	HMACSHA256 string `json:"hmac_sha256,omitempty"`
+	// Private marks a file of plaintext personal data (an extract),
+	// described by size and keyed digest only.
+	Private bool `json:"private,omitempty"`
 	// Secret marks a file whose content must not be described (a key).
 	Secret bool `json:"secret,omitempty"`
 }
@@ -81,6 +103,11 @@ type Manifest struct {
 	Version     int    `json:"version"`
 	Tool        string `json:"tool"`
 	ToolVersion string `json:"tool_version"`
+	// VCSRevision and VCSModified name the commit the binary was built
+	// from and whether the tree had uncommitted changes (absent when the
+	// build did not record them, as under go test or go run of a file).
+	VCSRevision string `json:"vcs_revision,omitempty"`
+	VCSModified bool   `json:"vcs_modified,omitempty"`
 	GoVersion   string `json:"go_version"`
 	// Command is the subcommand ("report"); CommandLine the whole command
 	// line with secrets redacted.
@@ -113,6 +140,7 @@ func New(command, commandLine, toolVersion string) *Manifest {
 		GoVersion: runtime.Version(), Command: command, CommandLine: commandLine,
 		Inputs: []File{}, Outputs: []File{}, now: time.Now,
 	}
+	m.VCSRevision, m.VCSModified = vcsInfo()
 	m.Started = m.now().UTC()
 	return m
 }
@@ -134,6 +162,51 @@ func (m *Manifest) AddOutput(role, path string) error {
 	if err != nil {
 		return err
 	}
+	m.Outputs = append(m.Outputs, f)
+	return nil
+}
+
+// AddPrivateInput records a file of plaintext personal data by role,
+// path, size and its keyed digest under mac (a fresh HMAC, see the package
+// doc), never a plain hash.
+// With a nil mac (no key at hand) only the size is recorded.
+func (m *Manifest) AddPrivateInput(role, path string, mac hash.Hash) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	defer f.Close()
+	var w io.Writer = io.Discard
+	if mac != nil {
+		mac.Reset()
+		w = mac
+	}
+	n, err := io.Copy(w, f)
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	var sum []byte
+	if mac != nil {
+		sum = mac.Sum(nil)
+	}
+	m.AddPrivateDigest(role, path, n, sum)
+	return nil
+}
+
+// AddPrivateDigest records a private input whose keyed digest the caller
+// computed while reading it (standard input, which cannot be read twice).
+func (m *Manifest) AddPrivateDigest(role, path string, size int64, hmacSum []byte) {
+	m.Inputs = append(m.Inputs, File{Role: role, Path: path, Bytes: size, HMACSHA256: hex.EncodeToString(hmacSum), Private: true})
+}
+
+// AddPrivateOutput is AddPrivateInput for a file a command wrote (the
+// demo's synthetic extracts).
+func (m *Manifest) AddPrivateOutput(role, path string, mac hash.Hash) error {
+	if err := m.AddPrivateInput(role, path, mac); err != nil {
+		return err
+	}
+	f := m.Inputs[len(m.Inputs)-1]
+	m.Inputs = m.Inputs[:len(m.Inputs)-1]
 	m.Outputs = append(m.Outputs, f)
 	return nil
 }
@@ -247,11 +320,13 @@ func Read(r io.Reader) (*Manifest, error) {
 	return &m, nil
 }
 
-// Verify re-hashes every non-secret input and output and returns the
-// paths whose content no longer matches (or that are missing).
+// Verify re-hashes every input and output described by a plain SHA-256
+// and returns the paths whose content no longer matches (or that are
+// missing). Secret and private files are skipped: checking a private file
+// takes the key (VerifyPrivate).
 func (m *Manifest) Verify() (changed []string) {
 	for _, f := range slices.Concat(m.Inputs, m.Outputs) {
-		if f.Secret {
+		if f.Secret || f.Private {
 			continue
 		}
 		sum, n, err := HashFile(f.Path)
@@ -260,4 +335,61 @@ func (m *Manifest) Verify() (changed []string) {
 		}
 	}
 	return changed
+}
+
+// VerifyPrivate recomputes the keyed digest of every private file with mac
+// and returns the paths that no longer match (or are missing).
+func (m *Manifest) VerifyPrivate(mac hash.Hash) (changed []string) {
+	for _, f := range slices.Concat(m.Inputs, m.Outputs) {
+		if !f.Private {
+			continue
+		}
+		var c Manifest
+		if c.AddPrivateInput(f.Role, f.Path, mac) != nil || c.Inputs[0].HMACSHA256 != f.HMACSHA256 || c.Inputs[0].Bytes != f.Bytes {
+			changed = append(changed, f.Path)
+		}
+	}
+	return changed
+}
+
+// vcsInfo returns the VCS revision and modified flag recorded in the
+// binary's build information.
+func vcsInfo() (revision string, modified bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", false
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	return revision, modified
+}
+
+// ToolVersion returns the version to record for this binary: the module
+// version when it was built from a released module, else "devel"; then,
+// when the build recorded its VCS state, "+" and the first 12 digits of
+// the revision, and "-modified" when the tree had uncommitted changes
+// ("devel+7e7851d3c2a1-modified"). set, when non-empty, replaces the
+// module version (a version given at link time).
+func ToolVersion(set string) string {
+	v := set
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	rev, mod := vcsInfo()
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += "+" + rev[:min(12, len(rev))]
+		if mod {
+			v += "-modified"
+		}
+	}
+	return v
 }

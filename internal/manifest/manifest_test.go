@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -108,5 +109,66 @@ func TestAddInputMissingFile(t *testing.T) {
 	m := New("x", "morketall x", "devel")
 	if err := m.AddInput("table", filepath.Join(t.TempDir(), "absent.csv")); err == nil {
 		t.Error("AddInput of a missing file succeeded")
+	}
+}
+
+// TestPrivateInputHasNoPlainDigest: an extract is described by size and a
+// keyed digest only; its plain SHA-256 appears nowhere in the manifest.
+func TestPrivateInputHasNoPlainDigest(t *testing.T) {
+	dir := t.TempDir()
+	x := filepath.Join(dir, "extract.csv")
+	content := []byte("given_name,family_name\nAnna,Hansen\n")
+	if err := os.WriteFile(x, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("file-digest subkey, for the test")
+	m := New("pseudonymise", "morketall pseudonymise x", "v0")
+	if err := m.AddPrivateInput("extract", x, hmac.New(sha256.New, key)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := sha256.Sum256(content)
+	if bytes.Contains(b, []byte(hex.EncodeToString(plain[:]))) {
+		t.Fatalf("manifest holds the plain SHA-256 of the extract:\n%s", b)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write(content)
+	f := m.Inputs[0]
+	if !f.Private || f.SHA256 != "" || f.HMACSHA256 != hex.EncodeToString(mac.Sum(nil)) || f.Bytes != int64(len(content)) {
+		t.Fatalf("private input %+v", f)
+	}
+	if ch := m.Verify(); len(ch) != 0 {
+		t.Errorf("Verify (no key) reports %v", ch)
+	}
+	if ch := m.VerifyPrivate(hmac.New(sha256.New, key)); len(ch) != 0 {
+		t.Errorf("VerifyPrivate of an unchanged file reports %v", ch)
+	}
+	os.WriteFile(x, append(content, "Ola,Nordmann\n"...), 0o600)
+	if ch := m.VerifyPrivate(hmac.New(sha256.New, key)); len(ch) != 1 {
+		t.Errorf("VerifyPrivate of a changed file reports %v", ch)
+	}
+}
+
+func TestManifestFileIsOwnerOnly(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.manifest.json")
+	if err := Write(p, New("estimate", "morketall estimate", "v0"), false); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("manifest mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+}
+
+func TestToolVersion(t *testing.T) {
+	if v := ToolVersion("v1.2.3"); !strings.HasPrefix(v, "v1.2.3") {
+		t.Errorf("ToolVersion(v1.2.3) = %q", v)
+	}
+	// Test binaries record no VCS state; a built binary does (checked by
+	// the CLI's build test).
+	if rev, _ := vcsInfo(); rev == "" && ToolVersion("") != "devel" {
+		t.Errorf("no VCS info, ToolVersion = %q", ToolVersion(""))
 	}
 }

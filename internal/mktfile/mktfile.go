@@ -28,13 +28,33 @@
 //	    body columns after record_id, in order (either may be empty).
 //	  - #sha256 must be the last header line. It is the lowercase hex SHA-256
 //	    of every byte of the file except that line itself: all earlier header
-//	    lines and the whole body. A truncated, extended or edited file fails
-//	    the check.
-//	  - Body values are restricted to the characters [A-Za-z0-9_.:+-]: tokens
-//	    are hex, covariates come from a controlled vocabulary. So no value is
-//	    ever quoted and a reader can split on commas. An empty value means the
-//	    match key's fields were missing.
-//	  - A reader in R: read.csv(f, comment.char = "#", colClasses = "character").
+//	    lines and the whole body. A truncated, extended or damaged file fails
+//	    the check. It is not a seal: anyone who edits the file can recompute
+//	    it, so it proves nothing against deliberate change.
+//	  - #mac, when present, comes just before #sha256 and is
+//	    "hmac-sha256:" and the lowercase hex HMAC-SHA256, under a key only
+//	    the agencies hold (package pseudonym derives it from the project key),
+//	    of every byte of the file except the #mac and #sha256 lines. It is the
+//	    seal: only someone with the key can make or check it (Verify). Older
+//	    readers keep it as an unknown field, so files with it stay readable.
+//	  - Lines end in "\n" only. A file converted to CRLF line endings on the
+//	    way is refused with ErrLineEndings, not taken for another version.
+//
+// # What the checks prove, and to whom
+//
+// The linkage party holds no key, so it checks #sha256 only: that detects
+// truncation and accidental damage, not deliberate change. To detect a
+// deliberate change without the key, it compares the file's SHA-256 with
+// the one the agency reports through another channel (pseudonymise prints
+// it, and the agency's manifest records it). An agency, or an auditor given
+// the key, checks #mac with Verify ("morketall verify --key"): a file
+// altered by anyone without the key fails. Since every agency holds the
+// same key, the MAC shows that a key holder made the file, not which one.
+//   - Body values are restricted to the characters [A-Za-z0-9_.:+-]: tokens
+//     are hex, covariates come from a controlled vocabulary. So no value is
+//     ever quoted and a reader can split on commas. An empty value means the
+//     match key's fields were missing.
+//   - A reader in R: read.csv(f, comment.char = "#", colClasses = "character").
 //
 // The package does not know what tokens mean; package pseudonym writes
 // these files and package linkage reads them.
@@ -43,11 +63,14 @@ package mktfile
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +94,9 @@ type Header struct {
 	// Extra holds further header fields in file order (name, value). Names
 	// must be [a-z0-9_]+ and not one of the fields above.
 	Extra [][2]string
+	// MAC is the value of the #mac line as read ("hmac-sha256:…"), or ""
+	// when the file has none. Writers ignore it: they compute the MAC.
+	MAC string
 }
 
 // Get returns the value of an Extra field.
@@ -101,11 +127,22 @@ var (
 	ErrChecksum = errors.New("mktfile: checksum mismatch (file truncated or modified)")
 	ErrRowCount = errors.New("mktfile: row count does not match the header (file truncated or modified)")
 	ErrValue    = errors.New("mktfile: value with characters outside [A-Za-z0-9_.:+-]")
+	// ErrLineEndings means the file's lines end in CRLF: it was converted
+	// as text on the way (e-mail, FTP in ASCII mode, a Windows editor).
+	ErrLineEndings = errors.New("mktfile: line endings changed to CRLF (the file was converted as text on the way; send it unchanged, as a binary file)")
+	// ErrNoMAC means Verify was asked to check a file without a #mac line.
+	ErrNoMAC = errors.New("mktfile: the file has no MAC (#mac line), so it cannot be verified")
+	// ErrMAC means the #mac line does not match: the file was changed by
+	// someone without the key, or made with another key.
+	ErrMAC = errors.New("mktfile: MAC mismatch (file modified, or made with another key)")
 )
+
+// macPrefix starts the value of a #mac line.
+const macPrefix = "hmac-sha256:"
 
 var reserved = map[string]bool{
 	FormatName: true, "list": true, "key_fingerprint": true, "schema_hash": true,
-	"created": true, "rows": true, "match_keys": true, "covariates": true, "sha256": true,
+	"created": true, "rows": true, "match_keys": true, "covariates": true, "sha256": true, "mac": true,
 }
 
 func validName(s string) bool {
@@ -156,32 +193,71 @@ func validColumnName(s string) bool {
 	return s != "" && ValidValue(s) && s != "record_id"
 }
 
-// Write writes h and recs. It sets h.Rows to len(recs). Records are
-// written in the order given: the caller shuffles them.
-func Write(w io.Writer, h *Header, recs []Record) error {
+// Write writes h and recs without a MAC. It sets h.Rows to len(recs).
+// Records are written in the order given: the caller shuffles them.
+func Write(w io.Writer, h *Header, recs []Record) error { return WriteMAC(w, h, recs, nil) }
+
+// WriteMAC is Write with a #mac line computed with mac (a fresh HMAC under
+// the agencies' key), or none when mac is nil. It holds the file in memory;
+// StreamWriter writes a large one.
+func WriteMAC(w io.Writer, h *Header, recs []Record, mac hash.Hash) error {
+	h.Rows = len(recs)
+	head, err := formatHeader(h)
+	if err != nil {
+		return err
+	}
+	var body bytes.Buffer
+	body.Write(columnLine(h))
+	var row []byte
+	for i := range recs {
+		if row, err = appendRecord(row[:0], h, &recs[i], i+1); err != nil {
+			return err
+		}
+		body.Write(row)
+	}
+	var macLine []byte
+	if mac != nil {
+		mac.Reset()
+		mac.Write(head)
+		mac.Write(body.Bytes())
+		macLine = fmt.Appendf(nil, "#mac=%s%s\n", macPrefix, hex.EncodeToString(mac.Sum(nil)))
+	}
+	sum := sha256.New()
+	sum.Write(head)
+	sum.Write(macLine)
+	sum.Write(body.Bytes())
+	for _, b := range [][]byte{head, macLine, fmt.Appendf(nil, "#sha256=%s\n", hex.EncodeToString(sum.Sum(nil))), body.Bytes()} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// formatHeader checks h and returns its header lines up to, not including,
+// #mac and #sha256.
+func formatHeader(h *Header) ([]byte, error) {
 	if h.List == "" || !ValidValue(h.List) {
-		return fmt.Errorf("%w: list name must be non-empty [A-Za-z0-9_.:+-]", ErrHeader)
+		return nil, fmt.Errorf("%w: list name must be non-empty [A-Za-z0-9_.:+-]", ErrHeader)
 	}
 	if h.KeyFingerprint == "" || !ValidValue(h.KeyFingerprint) {
-		return fmt.Errorf("%w: key fingerprint missing or malformed", ErrHeader)
+		return nil, fmt.Errorf("%w: key fingerprint missing or malformed", ErrHeader)
 	}
 	if h.SchemaHash == "" || !ValidValue(h.SchemaHash) {
-		return fmt.Errorf("%w: schema hash missing or malformed", ErrHeader)
+		return nil, fmt.Errorf("%w: schema hash missing or malformed", ErrHeader)
 	}
 	seen := map[string]bool{}
 	for _, c := range append(append([]string{}, h.MatchKeys...), h.Covariates...) {
 		if !validColumnName(c) || seen[c] {
-			return fmt.Errorf("%w: column names must be unique, non-empty [A-Za-z0-9_.:+-] and not record_id", ErrHeader)
+			return nil, fmt.Errorf("%w: column names must be unique, non-empty [A-Za-z0-9_.:+-] and not record_id", ErrHeader)
 		}
 		seen[c] = true
 	}
 	for _, kv := range h.Extra {
 		if !validName(kv[0]) || reserved[kv[0]] || strings.ContainsAny(kv[1], "\r\n") {
-			return fmt.Errorf("%w: extra field name must be [a-z0-9_]+, not reserved, value without newline", ErrHeader)
+			return nil, fmt.Errorf("%w: extra field name must be [a-z0-9_]+, not reserved, value without newline", ErrHeader)
 		}
 	}
-	h.Rows = len(recs)
-
 	var head bytes.Buffer
 	fmt.Fprintf(&head, "#%s=%d\n", FormatName, Version)
 	fmt.Fprintf(&head, "#list=%s\n", h.List)
@@ -194,54 +270,148 @@ func Write(w io.Writer, h *Header, recs []Record) error {
 	for _, kv := range h.Extra {
 		fmt.Fprintf(&head, "#%s=%s\n", kv[0], kv[1])
 	}
+	return head.Bytes(), nil
+}
 
-	var body bytes.Buffer
-	body.WriteString("record_id")
+func columnLine(h *Header) []byte {
+	b := []byte("record_id")
 	for _, c := range h.MatchKeys {
-		body.WriteByte(',')
-		body.WriteString(c)
+		b = append(append(b, ','), c...)
 	}
 	for _, c := range h.Covariates {
-		body.WriteByte(',')
-		body.WriteString(c)
+		b = append(append(b, ','), c...)
 	}
-	body.WriteByte('\n')
-	for i := range recs {
-		r := &recs[i]
-		if len(r.Tokens) != len(h.MatchKeys) || len(r.Covariates) != len(h.Covariates) {
-			return fmt.Errorf("%w: record %d has %d tokens and %d covariates, header names %d and %d",
-				ErrRow, i+1, len(r.Tokens), len(r.Covariates), len(h.MatchKeys), len(h.Covariates))
-		}
-		if r.ID == "" || !ValidValue(r.ID) {
-			return fmt.Errorf("%w: record %d: record id", ErrValue, i+1)
-		}
-		body.WriteString(r.ID)
-		for _, v := range r.Tokens {
-			if !ValidValue(v) {
-				return fmt.Errorf("%w: record %d: token", ErrValue, i+1)
-			}
-			body.WriteByte(',')
-			body.WriteString(v)
-		}
-		for _, v := range r.Covariates {
-			if !ValidValue(v) {
-				return fmt.Errorf("%w: record %d: covariate", ErrValue, i+1)
-			}
-			body.WriteByte(',')
-			body.WriteString(v)
-		}
-		body.WriteByte('\n')
+	return append(b, '\n')
+}
+
+// appendRecord appends record n (1-based, for errors) as a body line.
+func appendRecord(b []byte, h *Header, r *Record, n int) ([]byte, error) {
+	if len(r.Tokens) != len(h.MatchKeys) || len(r.Covariates) != len(h.Covariates) {
+		return b, fmt.Errorf("%w: record %d has %d tokens and %d covariates, header names %d and %d",
+			ErrRow, n, len(r.Tokens), len(r.Covariates), len(h.MatchKeys), len(h.Covariates))
 	}
+	if r.ID == "" || !ValidValue(r.ID) {
+		return b, fmt.Errorf("%w: record %d: record id", ErrValue, n)
+	}
+	b = append(b, r.ID...)
+	for _, v := range r.Tokens {
+		if !ValidValue(v) {
+			return b, fmt.Errorf("%w: record %d: token", ErrValue, n)
+		}
+		b = append(append(b, ','), v...)
+	}
+	for _, v := range r.Covariates {
+		if !ValidValue(v) {
+			return b, fmt.Errorf("%w: record %d: covariate", ErrValue, n)
+		}
+		b = append(append(b, ','), v...)
+	}
+	return append(b, '\n'), nil
+}
+
+// Target is where a StreamWriter writes: a new, empty file it can write
+// at offsets and read back (an *os.File, an *atomicfile.File).
+type Target interface {
+	io.Writer
+	io.WriterAt
+	io.ReaderAt
+}
+
+// StreamWriter writes a list file of any size record by record, holding
+// one record in memory. The #mac and #sha256 lines come before the body
+// they cover, so it writes placeholders of the right length, computes the
+// MAC while the body is written, and at Close patches the #mac line, reads
+// the file back to compute the SHA-256 (which covers the #mac line) and
+// patches #sha256.
+type StreamWriter struct {
+	t      Target
+	h      Header
+	mac    hash.Hash
+	macOff int64 // offset of the #mac line, or -1
+	shaOff int64
+	off    int64 // bytes written
+	rows   int
+	buf    []byte
+	err    error
+}
+
+// NewStreamWriter writes the header of h to t, which must be empty. h.Rows
+// must be the number of records that will follow; Close checks it. mac, if
+// not nil, is a fresh HMAC under the agencies' key for the #mac line.
+func NewStreamWriter(t Target, h *Header, mac hash.Hash) (*StreamWriter, error) {
+	head, err := formatHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	w := &StreamWriter{t: t, h: *h, mac: mac, macOff: -1}
+	if mac != nil {
+		mac.Reset()
+		mac.Write(head)
+	}
+	buf := slices.Clone(head)
+	if mac != nil {
+		w.macOff = int64(len(buf))
+		buf = append(buf, "#mac="+macPrefix...)
+		buf = append(buf, strings.Repeat("0", 2*mac.Size())...)
+		buf = append(buf, '\n')
+	}
+	w.shaOff = int64(len(buf))
+	buf = append(buf, "#sha256="+strings.Repeat("0", 2*sha256.Size)+"\n"...)
+	col := columnLine(h)
+	buf = append(buf, col...)
+	if mac != nil {
+		mac.Write(col)
+	}
+	if _, err := t.Write(buf); err != nil {
+		return nil, err
+	}
+	w.off = int64(len(buf))
+	return w, nil
+}
+
+// WriteRecord appends one record.
+func (w *StreamWriter) WriteRecord(r *Record) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.rows++
+	w.buf, w.err = appendRecord(w.buf[:0], &w.h, r, w.rows)
+	if w.err != nil {
+		return w.err
+	}
+	if w.mac != nil {
+		w.mac.Write(w.buf)
+	}
+	_, w.err = w.t.Write(w.buf)
+	w.off += int64(len(w.buf))
+	return w.err
+}
+
+// Close checks the row count and writes the #mac and #sha256 lines. The
+// caller then commits (or, on error, removes) the file.
+func (w *StreamWriter) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	w.err = errors.New("mktfile: StreamWriter used after Close")
+	if w.rows != w.h.Rows {
+		return fmt.Errorf("%w: header says %d, %d written", ErrRowCount, w.h.Rows, w.rows)
+	}
+	if w.mac != nil {
+		line := fmt.Appendf(nil, "#mac=%s%s\n", macPrefix, hex.EncodeToString(w.mac.Sum(nil)))
+		if _, err := w.t.WriteAt(line, w.macOff); err != nil {
+			return err
+		}
+	}
+	shaLine := int64(len("#sha256=") + 2*sha256.Size + 1)
 	sum := sha256.New()
-	sum.Write(head.Bytes())
-	sum.Write(body.Bytes())
-	if _, err := w.Write(head.Bytes()); err != nil {
+	if _, err := io.Copy(sum, io.NewSectionReader(w.t, 0, w.shaOff)); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "#sha256=%s\n", hex.EncodeToString(sum.Sum(nil))); err != nil {
+	if _, err := io.Copy(sum, io.NewSectionReader(w.t, w.shaOff+shaLine, w.off-w.shaOff-shaLine)); err != nil {
 		return err
 	}
-	_, err := w.Write(body.Bytes())
+	_, err := w.t.WriteAt(fmt.Appendf(nil, "#sha256=%s\n", hex.EncodeToString(sum.Sum(nil))), w.shaOff)
 	return err
 }
 
@@ -255,6 +425,8 @@ type Reader struct {
 		Sum([]byte) []byte
 	}
 	want   []byte // expected checksum
+	mac    hash.Hash
+	macW   []byte // expected MAC, when mac is set
 	line   int
 	rows   int
 	ncol   int
@@ -263,8 +435,42 @@ type Reader struct {
 }
 
 // NewReader reads and checks the header. Errors carry line numbers only.
-func NewReader(r io.Reader) (*Reader, error) {
-	rd := &Reader{br: bufio.NewReaderSize(r, 1<<20), sum: sha256.New()}
+// The reader checks #sha256 (and the row count) at the end; it does not
+// check #mac, which takes the key (NewVerifier).
+func NewReader(r io.Reader) (*Reader, error) { return newReader(r, nil) }
+
+// NewVerifier is NewReader that also checks the #mac line with mac, a
+// fresh HMAC under the agencies' key, at the end: a file without one fails
+// with ErrNoMAC, a wrong one with ErrMAC.
+func NewVerifier(r io.Reader, mac hash.Hash) (*Reader, error) {
+	mac.Reset()
+	rd, err := newReader(r, mac)
+	if err != nil {
+		return nil, err
+	}
+	if rd.Header.MAC == "" {
+		return nil, ErrNoMAC
+	}
+	return rd, nil
+}
+
+// Verify reads a whole file with NewVerifier and returns its header.
+func Verify(r io.Reader, mac hash.Hash) (*Header, error) {
+	rd, err := NewVerifier(r, mac)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if _, err := rd.Next(); err == io.EOF {
+			return &rd.Header, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func newReader(r io.Reader, mac hash.Hash) (*Reader, error) {
+	rd := &Reader{br: bufio.NewReaderSize(r, 1<<20), sum: sha256.New(), mac: mac}
 	h := &rd.Header
 	have := map[string]bool{}
 	for {
@@ -292,8 +498,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 			if value != strconv.Itoa(Version) {
 				return nil, fmt.Errorf("%w: this reader handles version %d", ErrVersion, Version)
 			}
-			rd.sum.Write(line)
-			rd.sum.Write([]byte{'\n'})
+			rd.hashLine(line)
 			continue
 		}
 		if !ok || !validName(name) || name == FormatName {
@@ -311,8 +516,16 @@ func NewReader(r io.Reader) (*Reader, error) {
 			rd.want = b
 			break
 		}
-		rd.sum.Write(line)
-		rd.sum.Write([]byte{'\n'})
+		if name == "mac" {
+			b, err := hex.DecodeString(strings.TrimPrefix(value, macPrefix))
+			if !strings.HasPrefix(value, macPrefix) || err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("%w: line %d: mac is not %s and 64 hex digits", ErrHeader, rd.line, macPrefix)
+			}
+			h.MAC, rd.macW = value, b
+			rd.sum.Write(line[:len(line)+1]) // covered by #sha256, not by itself
+			continue
+		}
+		rd.hashLine(line)
 		switch name {
 		case "list":
 			h.List = value
@@ -389,12 +602,21 @@ func (rd *Reader) readLine() ([]byte, error) {
 		return nil, err
 	}
 	rd.line++
+	if len(line) >= 2 && line[len(line)-2] == '\r' {
+		if rd.line == 1 && !bytes.HasPrefix(line, []byte("#"+FormatName+"=")) {
+			return nil, ErrFormat
+		}
+		return nil, fmt.Errorf("%w: line %d", ErrLineEndings, rd.line)
+	}
 	return line[:len(line)-1], nil
 }
 
 func (rd *Reader) hashLine(line []byte) {
 	// line aliases the buffer up to and including its '\n'.
 	rd.sum.Write(line[:len(line)+1])
+	if rd.mac != nil {
+		rd.mac.Write(line[:len(line)+1])
+	}
 }
 
 // Next returns the next record's fields: record id, tokens, covariates.
@@ -414,6 +636,9 @@ func (rd *Reader) Next() ([][]byte, error) {
 			}
 			if !bytes.Equal(rd.sum.Sum(nil), rd.want) {
 				return nil, ErrChecksum
+			}
+			if rd.mac != nil && !hmac.Equal(rd.mac.Sum(nil), rd.macW) {
+				return nil, ErrMAC
 			}
 			return nil, io.EOF
 		}

@@ -2,9 +2,15 @@ package mktfile
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +150,120 @@ func BenchmarkReader(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+func testMAC() hash.Hash { return hmac.New(sha256.New, []byte("agencies' key, for the test only")) }
+
+// TestMACSealsTheFile edits a token and recomputes #sha256, as anyone
+// without the key can: the plain reader accepts the result (that is all a
+// checksum can do), Verify refuses it.
+func TestMACSealsTheFile(t *testing.T) {
+	h, recs := sample()
+	var buf bytes.Buffer
+	if err := WriteMAC(&buf, h, recs, testMAC()); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.String()
+	if !strings.Contains(good, "\n#mac=hmac-sha256:") {
+		t.Fatalf("no #mac line:\n%s", good)
+	}
+	if _, err := Verify(strings.NewReader(good), testMAC()); err != nil {
+		t.Fatalf("Verify of an intact file: %v", err)
+	}
+	if _, err := Verify(strings.NewReader(good), hmac.New(sha256.New, []byte("another key"))); !errors.Is(err, ErrMAC) {
+		t.Fatalf("Verify with another key: %v, want ErrMAC", err)
+	}
+	forged := resum(t, strings.Replace(good, "cafe", "cafd", 1))
+	if _, _, err := ReadAll(strings.NewReader(forged)); err != nil {
+		t.Fatalf("the plain reader should accept a re-summed file: %v", err)
+	}
+	if _, err := Verify(strings.NewReader(forged), testMAC()); !errors.Is(err, ErrMAC) {
+		t.Fatalf("Verify of an edited, re-summed file: %v, want ErrMAC", err)
+	}
+	// Removing the #mac line (and re-summing) leaves a file that cannot
+	// be verified, not one that passes.
+	i := strings.Index(good, "#mac=")
+	j := i + strings.IndexByte(good[i:], '\n') + 1
+	stripped := resum(t, good[:i]+good[j:])
+	if _, err := Verify(strings.NewReader(stripped), testMAC()); !errors.Is(err, ErrNoMAC) {
+		t.Fatalf("Verify without #mac: %v, want ErrNoMAC", err)
+	}
+	// A file without a MAC is still a valid file for the linkage party.
+	if _, _, err := ReadAll(strings.NewReader(stripped)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// resum recomputes the #sha256 line of a file as the format defines it.
+func resum(t *testing.T, text string) string {
+	t.Helper()
+	i := strings.Index(text, "#sha256=")
+	j := i + strings.IndexByte(text[i:], '\n') + 1
+	sum := sha256.Sum256([]byte(text[:i] + text[j:]))
+	return text[:i] + "#sha256=" + hex.EncodeToString(sum[:]) + "\n" + text[j:]
+}
+
+// TestStreamWriterMatchesWrite writes the same list both ways, to a real
+// file for the stream: the bytes agree, with and without a MAC.
+func TestStreamWriterMatchesWrite(t *testing.T) {
+	for _, withMAC := range []bool{false, true} {
+		h, recs := sample()
+		var mac hash.Hash
+		if withMAC {
+			mac = testMAC()
+		}
+		var want bytes.Buffer
+		if err := WriteMAC(&want, h, recs, mac); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(t.TempDir(), "x.mkt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Rows = len(recs)
+		w, err := NewStreamWriter(f, h, mac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range recs {
+			if err := w.WriteRecord(&recs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(f.Name())
+		f.Close()
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("mac %v: stream wrote\n%s\nwant\n%s", withMAC, got, want.Bytes())
+		}
+		// A wrong row count is an error.
+		h.Rows = len(recs) + 1
+		f2, _ := os.Create(filepath.Join(t.TempDir(), "y.mkt"))
+		w2, _ := NewStreamWriter(f2, h, mac)
+		w2.WriteRecord(&recs[0])
+		if err := w2.Close(); !errors.Is(err, ErrRowCount) {
+			t.Errorf("short stream: %v, want ErrRowCount", err)
+		}
+		f2.Close()
+	}
+}
+
+func TestCRLFSaysLineEndings(t *testing.T) {
+	h, recs := sample()
+	var buf bytes.Buffer
+	if err := WriteMAC(&buf, h, recs, testMAC()); err != nil {
+		t.Fatal(err)
+	}
+	crlf := strings.ReplaceAll(buf.String(), "\n", "\r\n")
+	_, _, err := ReadAll(strings.NewReader(crlf))
+	if !errors.Is(err, ErrLineEndings) || errors.Is(err, ErrVersion) {
+		t.Fatalf("CRLF file: %v, want ErrLineEndings", err)
+	}
+	// A CRLF file that is not ours is still "not a list file".
+	if _, _, err := ReadAll(strings.NewReader("LA,NG,count\r\n1,0,3\r\n")); !errors.Is(err, ErrFormat) {
+		t.Fatalf("CRLF table: %v, want ErrFormat", err)
 	}
 }
