@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/morketall/morketall/internal/pool"
+	"github.com/morketall/morketall/internal/randx"
+	"github.com/morketall/morketall/internal/seed"
 )
 
 // bootRaw keeps a bootstrap's replicates in replicate order (NaN when not
@@ -26,9 +28,12 @@ type bootRaw struct {
 // bootPlan is a bootstrap ready to run: the data, what to re-run in each
 // replicate, and the full-data estimate.
 type bootPlan struct {
-	y      []float64 // counts by cell code
-	rows   []Pattern // the cells with y > 0, in row order (resampling and jackknife)
+	k      int
+	t      *Table    // the table (its rows with a positive count are resampled)
+	rows   []int     // indices of the table's rows with a positive count
+	pats   []Pattern // their patterns
 	counts []int     // their counts
+	probs  []float64 // their counts as float64, the multinomial's weights
 	n      int
 	popest float64
 	newRep func() Replicator
@@ -47,7 +52,7 @@ type bootOutput struct {
 // of the observed cases with the total fixed, and on the
 // delete-one-individual jackknife for the acceleration.
 func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Options) error {
-	plan, err := newBootPlan(ctx, t, m, f, *r.Estimate)
+	plan, err := newBootPlan(ctx, t, m, f, *r.Estimate, *o.Seed)
 	if err != nil {
 		return err
 	}
@@ -94,42 +99,41 @@ func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Opt
 }
 
 // newBootPlan sets up what each replicate re-runs.
-func newBootPlan(ctx context.Context, t *Table, m Method, f Fit, popest float64) (*bootPlan, error) {
-	if t.K() > 30 {
-		return nil, fmt.Errorf("%w: the bootstrap takes at most 30 lists", ErrOptions)
+func newBootPlan(ctx context.Context, t *Table, m Method, f Fit, popest float64, bootSeed uint64) (*bootPlan, error) {
+	if t.K() > MaxLists {
+		return nil, fmt.Errorf("%w: the bootstrap takes at most %d lists", ErrOptions, MaxLists)
 	}
-	c := t.Cells()
-	y := make([]float64, len(c))
-	for i, v := range c {
-		y[i] = float64(v)
-	}
-	p := &bootPlan{y: y, n: t.N(), popest: popest}
-	for _, row := range t.Rows {
+	p := &bootPlan{k: t.K(), t: t, n: t.N(), popest: popest}
+	for i, row := range t.Rows {
 		if row.Count > 0 {
-			p.rows = append(p.rows, row.Pattern)
+			p.rows = append(p.rows, i)
+			p.pats = append(p.pats, row.Pattern)
 			p.counts = append(p.counts, row.Count)
+			p.probs = append(p.probs, float64(row.Count))
 		}
 	}
 	if fast, ok := f.(Replicating); ok {
 		p.newRep, p.label = fast.NewReplicator, fast.ModelLabel
 		return p, nil
 	}
-	g := &genericReps{ctx: ctx, m: m, lists: t.Lists, index: map[[2]string]int{}}
+	g := &genericReps{ctx: ctx, m: m, t: t, index: map[[2]string]int{}, seed: bootSeed}
 	p.newRep = func() Replicator { return &genericRep{g: g} }
 	p.label = g.label
 	return p, nil
 }
 
 // genericReps runs a method without a fast path: each replicate's counts
-// become a table and the method is fitted to it. The models selected are
-// indexed by name, shared between the workers.
+// become a table with the rows of the original and the method is fitted
+// to it. The models selected are indexed by name, shared between the
+// workers.
 type genericReps struct {
 	ctx   context.Context
 	m     Method
-	lists []string
+	t     *Table
 	mu    sync.Mutex
 	index map[[2]string]int
 	names [][2]string
+	seed  uint64 // the bootstrap's seed, for methods that draw random numbers
 }
 
 func (g *genericReps) id(notation, named string) int {
@@ -150,25 +154,25 @@ func (g *genericReps) label(id int) (string, string) {
 	return g.names[id][0], g.names[id][1]
 }
 
+// genericRep is one worker's replicator of the generic path.
 type genericRep struct {
-	g    *genericReps
-	pats []Pattern
-	cnts []int
+	g *genericReps
 }
 
+// Replicate is not used by the generic path, which needs the row counts
+// (replicateRows); it exists to satisfy Replicator.
 func (e *genericRep) Replicate(y []float64, n int) (float64, int, bool) {
-	e.pats, e.cnts = e.pats[:0], e.cnts[:0]
-	for c := 1; c < len(y); c++ {
-		if y[c] > 0 {
-			e.pats = append(e.pats, Pattern(c))
-			e.cnts = append(e.cnts, int(y[c]))
-		}
+	return 0, -1, false
+}
+
+// replicateRows fits the method to the table with the given row counts;
+// b numbers the replicate (for the seed of a random method).
+func (e *genericRep) replicateRows(counts []int, b int) (float64, int, bool) {
+	m := e.g.m
+	if s, ok := m.(Seeder); ok {
+		m = s.WithSeed(seed.Mix(e.g.seed, "replicate", strconv.Itoa(b)))
 	}
-	tab, err := NewTable(e.g.lists, e.pats, e.cnts)
-	if err != nil {
-		return 0, -1, false
-	}
-	f, err := e.g.m.Fit(e.g.ctx, tab)
+	f, err := m.Fit(e.g.ctx, e.g.t.WithCounts(counts))
 	if err != nil {
 		return 0, -1, false
 	}
@@ -178,25 +182,22 @@ func (e *genericRep) Replicate(y []float64, n int) (float64, int, bool) {
 	}
 	var scratch Result
 	f.Report(&scratch, 0)
-	notation, named := e.g.m.Name(), ""
+	notation, named := m.Name(), ""
 	if scratch.Model != nil {
 		notation, named = scratch.Model.Notation, scratch.Model.Named
 	}
 	return est, e.g.id(notation, named), true
 }
 
-// run draws the replicates and the jackknife. Replicate b draws from its
-// own random stream seeded by (seed, b), so the result depends only on the
-// seed, never on the number of cores or the order of work.
-func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress func(done, total int)) (*bootOutput, error) {
+// run draws the replicates and the jackknife. A replicate is a
+// multinomial draw of the observed total over the table's rows (the
+// nonparametric bootstrap of the cases, drawn cell by cell so that the
+// cost grows with the number of rows, not of cases); replicate b draws
+// from its own random stream seeded by (seed, b), so the result depends
+// only on the seed, never on the number of cores or the order of work.
+// The jackknife deletes one case from each row in turn.
+func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress func(done, total int)) (*bootOutput, error) {
 	out := &bootOutput{reps: make([]float64, nboot), selected: make([]int, nboot), jack: make([]float64, len(p.rows))}
-	// One entry per observed case: the row it belongs to.
-	idx := make([]int32, 0, p.n)
-	for r, c := range p.counts {
-		for i := 0; i < c; i++ {
-			idx = append(idx, int32(r))
-		}
-	}
 	total := nboot + len(p.rows)
 	var done atomic.Int64
 	report := func() {
@@ -207,29 +208,40 @@ func (p *bootPlan) run(ctx context.Context, nboot int, seed uint64, progress fun
 	}
 	err := pool.Run(ctx, total, func() func(i int) error {
 		e := p.newRep()
-		y := make([]float64, len(p.y))
-		rowCount := make([]int, len(p.rows))
+		generic, _ := e.(*genericRep)
+		var y []float64 // counts by capture pattern, for the fast path
+		if generic == nil {
+			y = make([]float64, 1<<uint(p.k))
+		}
+		draw := make([]int64, len(p.rows))
+		rowCounts := make([]int, len(p.t.Rows))
 		return func(i int) error {
-			clear(y)
 			n := p.n
 			if i < nboot {
-				rng := rand.New(rand.NewPCG(seed, uint64(i)))
-				clear(rowCount)
-				for j := 0; j < p.n; j++ {
-					rowCount[idx[rng.IntN(p.n)]]++
-				}
-				for r, c := range rowCount {
-					y[p.rows[r]] = float64(c)
-				}
+				randx.Multinomial(seed.Stream(bootSeed, uint64(i)), int64(p.n), p.probs, draw)
 			} else {
-				j := i - nboot
 				for r, c := range p.counts {
-					y[p.rows[r]] = float64(c)
+					draw[r] = int64(c)
 				}
-				y[p.rows[j]]--
+				draw[i-nboot]--
 				n--
 			}
-			v, sel, ok := e.Replicate(y, n)
+			var v float64
+			var sel int
+			var ok bool
+			if generic != nil {
+				clear(rowCounts)
+				for r, c := range draw {
+					rowCounts[p.rows[r]] = int(c)
+				}
+				v, sel, ok = generic.replicateRows(rowCounts, i)
+			} else {
+				clear(y)
+				for r, c := range draw {
+					y[p.pats[r]] += float64(c)
+				}
+				v, sel, ok = e.Replicate(y, n)
+			}
 			if !ok {
 				v, sel = math.NaN(), -1
 			}

@@ -160,6 +160,9 @@ func Estimate(ctx context.Context, t *Table, m Method, opts *Options) (*Result, 
 
 // estimate is Estimate on an unstratified table.
 func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, error) {
+	if s, ok := m.(Seeder); ok {
+		m = s.WithSeed(*o.Seed)
+	}
 	r := &Result{
 		Lists:    slices.Clone(t.Lists),
 		Observed: t.N(),

@@ -71,6 +71,15 @@ type (
 		ModelLabel(id int) (notation, named string)
 	}
 
+	// Seeder is implemented by methods that draw random numbers (a Markov
+	// chain sampler): the driver passes them Options.Seed — per stratum,
+	// per bootstrap replicate and per simulated table a seed derived from
+	// it — so that results depend on the seed alone, never on the number
+	// of cores.
+	Seeder interface {
+		WithSeed(seed uint64) Method
+	}
+
 	// BootstrapDescriber is implemented by fits that describe their
 	// bootstrap (the resampling scheme's name, the models searched).
 	BootstrapDescriber interface {

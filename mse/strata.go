@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/morketall/morketall/internal/seed"
 )
 
 // estimateStrata estimates each stratum of a stratified table separately
@@ -28,7 +30,7 @@ func estimateStrata(ctx context.Context, t *Table, m Method, o Options) (*Result
 	}
 	var bad []string
 	var results []*Result
-	for i, sv := range t.StratumValues() {
+	for _, sv := range t.StratumValues() {
 		label := stratumLabel(t.Strata, sv)
 		sub := t.Stratum(sv)
 		sr := &StratumResult{Stratum: map[string]string{}}
@@ -45,8 +47,8 @@ func estimateStrata(ctx context.Context, t *Table, m Method, o Options) (*Result
 				fmt.Errorf("%w: too small: fewer than two lists with informative data in this stratum", ErrNotEstimable))
 		} else {
 			so := o
-			seed := *o.Seed + uint64(i+1)*0x9E3779B97F4A7C15 // a distinct stream per stratum
-			so.Seed = &seed
+			s := seed.Mix(*o.Seed, "stratum", label) // a distinct stream per stratum
+			so.Seed = &s
 			res, err = estimate(ctx, tidy, m, so)
 			if err != nil {
 				if ctx.Err() != nil {

@@ -530,6 +530,20 @@ func (t *Table) Collapse() *Table {
 	return nt
 }
 
+// WithCounts returns the table with the same lists, strata and rows but
+// row i's count replaced by counts[i] (rows whose new count is 0 are left
+// out). The bootstrap uses it to build a replicate's table.
+func (t *Table) WithCounts(counts []int) *Table {
+	nt := &Table{Lists: t.Lists, Strata: t.Strata, Rows: make([]Row, 0, len(t.Rows))}
+	for i, r := range t.Rows {
+		if counts[i] > 0 {
+			r.Count = counts[i]
+			nt.Rows = append(nt.Rows, r)
+		}
+	}
+	return nt
+}
+
 // NewTable builds an unstratified table from patterns and counts. It
 // checks what ReadTable checks except list tidying.
 func NewTable(lists []string, patterns []Pattern, counts []int) (*Table, error) {

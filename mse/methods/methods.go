@@ -11,12 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/morketall/morketall/mse"
-	"github.com/morketall/morketall/mse/loglin"
-	"github.com/morketall/morketall/mse/rcapture"
 )
 
 // ErrUnknown is wrapped by errors for a method name not in the registry.
@@ -39,6 +36,12 @@ type Settings struct {
 	NTop int
 	// Rcapture is the model of the rcapture method, e.g. "Mth-Chao".
 	Rcapture string
+	// Chains, Iter, Burnin and Thin are a Markov chain sampler's: the
+	// number of chains, the kept iterations per chain, the iterations
+	// discarded first and the thinning interval.
+	Chains, Iter, Burnin, Thin int
+	// Extra holds a family's further settings by flag name, as given.
+	Extra map[string]string
 	// Given names the settings set explicitly (flag names: "model",
 	// "pthresh", "maxorder", "ntop", "rcapture"). A given zero is an
 	// error, not the default, and a given setting the method does not use
@@ -52,42 +55,27 @@ type Settings struct {
 type entry struct {
 	name    string
 	summary string
-	uses    []string // the settings that apply
+	uses    []string // the settings (flag names) that apply
 	build   func(s Settings) (mse.Method, error)
 }
 
-// The methods, in the order help lists them.
-var registry = []entry{
-	{"main", "the independence model", nil,
-		func(Settings) (mse.Method, error) { return loglin.Main{}, nil }},
-	{"fixed", "one hierarchical model given with --model", []string{"model"},
-		func(s Settings) (mse.Method, error) { return loglin.Fixed{Model: s.Model}, nil }},
-	{"stepwise", "SparseMSE's stepwise selection (--pthresh)", []string{"pthresh"},
-		func(s Settings) (mse.Method, error) { return loglin.Stepwise{PThresh: s.PThresh}, nil }},
-	{"bic", "MSE-R's search over all hierarchical models by BIC (--maxorder)", []string{"maxorder", "ntop"},
-		func(s Settings) (mse.Method, error) {
-			return loglin.Search{Criterion: loglin.BIC, MaxOrder: s.MaxOrder, NTop: s.NTop}, nil
-		}},
-	{"aic", "the same search by AIC", []string{"maxorder", "ntop"},
-		func(s Settings) (mse.Method, error) {
-			return loglin.Search{Criterion: loglin.AIC, MaxOrder: s.MaxOrder, NTop: s.NTop}, nil
-		}},
-	{"auto", "MSE-R's rule: bic for up to 5 lists, stepwise above", []string{"pthresh", "maxorder", "ntop"},
-		func(s Settings) (mse.Method, error) {
-			return loglin.Auto{PThresh: s.PThresh, MaxOrder: s.MaxOrder, NTop: s.NTop}, nil
-		}},
-	{"rcapture", "one of Rcapture's closed-population models (--rcapture)", []string{"rcapture"},
-		func(s Settings) (mse.Method, error) {
-			if s.Rcapture == "" {
-				return nil, errors.New("methods: method rcapture needs a model (--rcapture M0|Mt|Mh-Chao|…)")
-			}
-			m, err := rcapture.ParseModel(s.Rcapture)
-			if err != nil {
-				return nil, err
-			}
-			return rcapture.Method{Model: m}, nil
-		}},
+// registry holds the methods in the order help lists them; each family's
+// file of this package adds its entries from init, in file order.
+var registry []entry
+
+// register adds a method.
+func register(e entry) {
+	for _, x := range registry {
+		if x.name == e.name {
+			panic("methods: registered twice: " + e.name)
+		}
+	}
+	registry = append(registry, e)
 }
+
+// aliases resolve names that are not registry entries (each Rcapture
+// model is a method name of its own, as procedures write them).
+var aliases []func(name string) (entry, bool)
 
 // lookup finds a method by name. Each Rcapture model is also a method
 // name of its own ("Mth-Chao"), as the study suite's procedures write
@@ -98,8 +86,10 @@ func lookup(name string) (entry, bool) {
 			return e, true
 		}
 	}
-	if m, err := rcapture.ParseModel(name); err == nil {
-		return entry{name: name, build: func(Settings) (mse.Method, error) { return rcapture.Method{Model: m}, nil }}, true
+	for _, a := range aliases {
+		if e, ok := a(name); ok {
+			return e, true
+		}
 	}
 	return entry{}, false
 }
@@ -112,7 +102,7 @@ func New(name string, s Settings) (mse.Method, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q (want %s, or an Rcapture model such as Mth-Chao)", ErrUnknown, name, strings.Join(Names(), ", "))
 	}
-	for _, g := range []string{"model", "pthresh", "maxorder", "ntop", "rcapture"} {
+	for g := range s.Given {
 		if s.Given[g] && !slices.Contains(e.uses, g) {
 			return nil, fmt.Errorf("methods: --%s does not apply to method %s", g, name)
 		}
@@ -172,56 +162,54 @@ func Summary() []string {
 	return out
 }
 
-// RcaptureModels lists the Rcapture model names, for help texts.
-func RcaptureModels() []string {
-	var out []string
-	for _, m := range rcapture.Models() {
-		out = append(out, string(m))
-	}
-	return out
+// flagDef defines one setting as a flag.
+type flagDef struct {
+	name   string
+	define func(fs *flag.FlagSet, s *Settings)
+}
+
+// flagDefs are the setting flags, in the order help lists them; each
+// family's file adds its own from init.
+var flagDefs []flagDef
+
+func defineFlag(name string, define func(fs *flag.FlagSet, s *Settings)) {
+	flagDefs = append(flagDefs, flagDef{name, define})
 }
 
 // Flags defines the method settings as flags on fs, except those named in
 // skip, and returns the Settings they fill; call Settings.Parsed after
 // fs.Parse to record which were given.
 func Flags(fs *flag.FlagSet, skip ...string) *Settings {
-	s := &Settings{NTop: 0}
-	def := func(name string, f func()) {
-		if !slices.Contains(skip, name) {
-			f()
-			s.defined = append(s.defined, name)
+	s := &Settings{Extra: map[string]string{}}
+	for _, d := range flagDefs {
+		if !slices.Contains(skip, d.name) {
+			d.define(fs, s)
+			s.defined = append(s.defined, d.name)
 		}
 	}
-	def("model", func() {
-		fs.StringVar(&s.Model, "model", "", "the model for --method fixed, e.g. [12,13,3] or [LA:NG, GO]")
-	})
-	def("pthresh", func() {
-		fs.Float64Var(&s.PThresh, "pthresh", loglin.DefaultPThresh, "stepwise p-value threshold, in (0, 1]")
-	})
-	def("maxorder", func() {
-		fs.IntVar(&s.MaxOrder, "maxorder", 0, "highest interaction order of the bic/aic search, from 1 to the number of lists − 1 (default: MSE-R's for the number of lists)")
-	})
-	def("ntop", func() {
-		fs.Func("ntop", "models searched in each bic/aic bootstrap replicate: N or all (default: all for up to 5 lists, 100 for 6)", func(v string) error {
-			switch v {
-			case "all":
-				s.NTop = loglin.NTopAll
-			case "default":
-				s.NTop = 0
-			default:
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 {
-					return errors.New("want a positive number or all")
-				}
-				s.NTop = n
-			}
-			return nil
-		})
-	})
-	def("rcapture", func() {
-		fs.StringVar(&s.Rcapture, "rcapture", "", "an Rcapture model: "+strings.Join(RcaptureModels(), "|"))
-	})
 	return s
+}
+
+// extraFlag defines a string flag stored in Settings.Extra.
+func extraFlag(name, usage string) {
+	defineFlag(name, func(fs *flag.FlagSet, s *Settings) {
+		fs.Func(name, usage, func(v string) error { s.Extra[name] = v; return nil })
+	})
+}
+
+func init() {
+	defineFlag("chains", func(fs *flag.FlagSet, s *Settings) {
+		fs.IntVar(&s.Chains, "chains", 0, "Markov chain methods: the number of chains (default: the method's)")
+	})
+	defineFlag("iter", func(fs *flag.FlagSet, s *Settings) {
+		fs.IntVar(&s.Iter, "iter", 0, "Markov chain methods: kept draws per chain (default: the method's)")
+	})
+	defineFlag("burnin", func(fs *flag.FlagSet, s *Settings) {
+		fs.IntVar(&s.Burnin, "burnin", 0, "Markov chain methods: iterations discarded at the start of each chain (default: the method's)")
+	})
+	defineFlag("thin", func(fs *flag.FlagSet, s *Settings) {
+		fs.IntVar(&s.Thin, "thin", 0, "Markov chain methods: keep every thin-th iteration (default: the method's)")
+	})
 }
 
 // Parsed records which of the flags were given on fs.

@@ -37,6 +37,6 @@ func ExampleSimulate() {
 	}
 	// Output:
 	// pairwise-4 true model [12,23,34] N = 2000
-	// main/profile      relative bias -22.8%, 95% coverage   0% (SE 0%)
-	// bic/profile       relative bias  +1.6%, 95% coverage  82% (SE 4%)
+	// main/profile      relative bias -23.8%, 95% coverage   0% (SE 0%)
+	// bic/profile       relative bias  +1.9%, 95% coverage  84% (SE 4%)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/morketall/morketall/internal/pool"
+	"github.com/morketall/morketall/internal/randx"
 	"github.com/morketall/morketall/internal/seed"
 	"github.com/morketall/morketall/mse"
 )
@@ -105,7 +106,7 @@ func LinkageError(ctx context.Context, t *mse.Table, estimate func(context.Conte
 	out := make([]outcome, o.Replicates)
 	err = pool.Run(ctx, o.Replicates, func() func(r int) error {
 		return func(r int) error {
-			rng := rand.New(rand.NewPCG(seed.SplitMix(o.Seed^seed.SplitMix(uint64(r))), seed.SplitMix(uint64(r)+0x6a09e667f3bcc909)))
+			rng := seed.Stream(seed.Mix(o.Seed, "linkage-error"), uint64(r))
 			pt, m, f, u := perturb(t, strata, o.Missed, o.False, rng)
 			e, err := estimate(ctx, pt)
 			if ctx.Err() != nil {
@@ -260,7 +261,7 @@ func perturb(t *mse.Table, strata []stratumRows, missed, falseRate float64, rng 
 				if s < 2 {
 					continue
 				}
-				k := binomial(rng, cells[j].n, missed)
+				k := int(randx.Binomial(rng, int64(cells[j].n), missed))
 				if k == 0 {
 					continue
 				}
@@ -282,7 +283,7 @@ func perturb(t *mse.Table, strata []stratumRows, missed, falseRate float64, rng 
 		}
 		// 2. Merges.
 		if falseRate > 0 {
-			for range binomial(rng, links, falseRate) {
+			for range int(randx.Binomial(rng, int64(links), falseRate)) {
 				if mergeOnce(cells, rng, add) {
 					nFalse++
 				} else {
@@ -377,31 +378,6 @@ func listsOf(p mse.Pattern) []int {
 		out = append(out, bits.TrailingZeros32(x))
 	}
 	return out
-}
-
-// binomial draws from Binomial(n, p) exactly: the gaps between successes
-// of Bernoulli(p) trials are geometric, so it costs O(n·min(p, 1−p) + 1).
-func binomial(rng *rand.Rand, n int, p float64) int {
-	switch {
-	case n <= 0 || p <= 0:
-		return 0
-	case p >= 1:
-		return n
-	case p > 0.5:
-		return n - binomial(rng, n, 1-p)
-	}
-	lq := math.Log1p(-p)
-	k, i := 0, 0
-	for {
-		// The next success comes after a Geometric(p) number of failures.
-		u := 1 - rng.Float64() // (0, 1]
-		g := math.Floor(math.Log(u) / lq)
-		if g >= float64(n-i) {
-			return k
-		}
-		i += int(g) + 1
-		k++
-	}
 }
 
 // quantile7 is R's default (type 7) quantile of sorted x.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"sync"
 	"testing"
@@ -231,27 +230,3 @@ func TestLinkageErrorOptionErrors(t *testing.T) {
 // the sample mean lies within 5 standard errors of n·p and the variance
 // within 10% of n·p·(1−p) (its relative SE is about 1%): the
 // false-failure rate is below 1e-6.
-func TestBinomial(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 5))
-	for _, c := range []struct {
-		n int
-		p float64
-	}{{50, 0.1}, {400, 0.02}, {30, 0.7}, {1, 0.5}} {
-		const draws = 20000
-		var s, ss float64
-		for range draws {
-			k := float64(binomial(rng, c.n, c.p))
-			s += k
-			ss += k * k
-		}
-		mean := s / draws
-		v := ss/draws - mean*mean
-		wm, wv := float64(c.n)*c.p, float64(c.n)*c.p*(1-c.p)
-		if math.Abs(mean-wm) > 5*math.Sqrt(wv/draws) || math.Abs(v/wv-1) > 0.1 {
-			t.Errorf("n=%d p=%g: mean %.4f (want %.4f), variance %.4f (want %.4f)", c.n, c.p, mean, wm, v, wv)
-		}
-	}
-	if binomial(rng, 10, 0) != 0 || binomial(rng, 10, 1) != 10 || binomial(rng, 0, 0.5) != 0 {
-		t.Error("edge cases")
-	}
-}

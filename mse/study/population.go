@@ -23,9 +23,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/morketall/morketall/internal/randx"
 	"github.com/morketall/morketall/mse"
 	"github.com/morketall/morketall/mse/loglin"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // ErrPopulation is wrapped by errors that reject a simulated population or
@@ -149,6 +149,7 @@ func (p *Population) Sample(src rand.Source, scheme Scheme) (*mse.Table, int, er
 
 // sampleCells draws all 2^K cell counts (cell 0 the unobserved).
 func (p *Population) sampleCells(src rand.Source, scheme Scheme) ([]int, int, error) {
+	rng := rand.New(src)
 	counts := make([]int, len(p.Probs))
 	switch scheme {
 	case "", SchemeMultinomial:
@@ -168,7 +169,7 @@ func (p *Population) sampleCells(src rand.Source, scheme Scheme) ([]int, int, er
 				continue
 			}
 			q := pc / rest
-			x := int(distuv.Binomial{N: float64(left), P: q, Src: src}.Rand())
+			x := int(randx.Binomial(rng, int64(left), q))
 			counts[c] = x
 			left -= x
 			rest -= pc
@@ -180,7 +181,7 @@ func (p *Population) sampleCells(src rand.Source, scheme Scheme) ([]int, int, er
 			if pc <= 0 {
 				continue
 			}
-			x := int(distuv.Poisson{Lambda: float64(p.N) * pc, Src: src}.Rand())
+			x := int(randx.Poisson(rng, float64(p.N)*pc))
 			counts[c] = x
 			truth += x
 		}
