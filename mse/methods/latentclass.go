@@ -1,0 +1,52 @@
+package methods
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/latentclass"
+)
+
+// The Bayesian latent-class model (package latentclass).
+func init() {
+	register(entry{"latent-class", "LCMCR's Bayesian latent-class model, a posterior from several Markov chains (--chains --iter --burnin --thin --classes --a-alpha --b-alpha)",
+		[]string{"chains", "iter", "burnin", "thin", "classes", "a-alpha", "b-alpha"},
+		func(s Settings) (mse.Method, error) {
+			m := latentclass.Method{Chains: s.Chains, Samples: s.Iter, Burnin: s.Burnin, Thin: s.Thin}
+			for _, c := range []struct {
+				name string
+				what string
+				v    *int
+			}{{"chains", "the number of chains", &m.Chains}, {"iter", "the kept draws per chain", &m.Samples},
+				{"burnin", "the burn-in", &m.Burnin}, {"thin", "the thinning", &m.Thin}} {
+				if s.Given[c.name] && *c.v < 1 {
+					return nil, fmt.Errorf("methods: --%s (%s) must be at least 1", c.name, c.what)
+				}
+			}
+			if v, ok := s.Extra["classes"]; ok {
+				k, err := strconv.Atoi(v)
+				if err != nil || k < 2 || k > latentclass.MaxClasses {
+					return nil, fmt.Errorf("methods: --classes must be a whole number in [2, %d]", latentclass.MaxClasses)
+				}
+				m.Classes = k
+			}
+			for _, c := range []struct {
+				name string
+				v    *float64
+			}{{"a-alpha", &m.AAlpha}, {"b-alpha", &m.BAlpha}} {
+				if v, ok := s.Extra[c.name]; ok {
+					x, err := strconv.ParseFloat(v, 64)
+					if err != nil || !(x > 0) || math.IsInf(x, 0) {
+						return nil, fmt.Errorf("methods: --%s must be a positive number", c.name)
+					}
+					*c.v = x
+				}
+			}
+			return m, nil
+		}})
+	extraFlag("classes", fmt.Sprintf("latent-class: K, the largest number of latent classes (the truncation; default %d, LCMCR's documented value)", latentclass.DefaultClasses))
+	extraFlag("a-alpha", fmt.Sprintf("latent-class: shape of the gamma prior on the concentration α (default %g)", latentclass.DefaultAAlpha))
+	extraFlag("b-alpha", fmt.Sprintf("latent-class: rate of the gamma prior on the concentration α (default %g)", latentclass.DefaultBAlpha))
+}
