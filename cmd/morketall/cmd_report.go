@@ -224,7 +224,7 @@ func runReport(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %s\n", *out, kind)
 	if !in.Result.Estimated() {
-		e.warnf("the estimate is not estimable: %s", in.Result.Reason)
+		e.warnf("the estimate is %s: %s", statusWords(in.Result.Status), in.Result.Reason)
 		return exitCode(exitNotEstimable)
 	}
 	return nil
@@ -336,6 +336,12 @@ func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Meth
 		}
 	}
 	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	if in.Result.Diagnostics != nil {
+		// A Markov chain method: re-running its chains on hundreds of
+		// perturbed tables would take far longer than the estimate.
+		e.warnf("the linkage-error table is left out for the Markov chain method %s (estimate --linkage-error computes it)", in.Result.Method)
 		return nil
 	}
 	t := in.Table.Collapse()

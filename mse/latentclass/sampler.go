@@ -94,6 +94,7 @@ type chain struct {
 	suffix      []float64 // scratch: suffix sums of w
 	draw        []int64   // scratch: a multinomial draw
 	restScratch []int64
+	order       []int
 	// The collapsed move of the unobserved count (moveUnobserved): its
 	// random-walk scale, tuned in the burn-in, and its counts.
 	moveScale             float64
@@ -110,7 +111,7 @@ func newChain(d *data, c config, r *rand.Rand) *chain {
 		logPi: make([]float64, K), nObs: make([]int64, K), s1: make([]int64, J*K), n0k: make([]int64, K),
 		unseen: make([]float64, K), seen: make([]float64, K),
 		w: make([]float64, K), suffix: make([]float64, K+1), draw: make([]int64, K),
-		restScratch: make([]int64, K), moveScale: 100,
+		restScratch: make([]int64, K), moveScale: 100, order: make([]int, K),
 	}
 	// Start near the lists' capture rates among the observed, with a
 	// spread so that chains start apart: λ_jk ~ Beta(1 + 20 f_j, 1 + 20 (1 − f_j)),
@@ -204,48 +205,75 @@ func (c *chain) cellWeightsLog(idx []int) (tot, scale float64) {
 }
 
 // multinomial draws n cases over the classes with weights c.w (sum tot)
-// into c.draw: sequential binomials from the suffix sums, stopping when
-// none are left.
+// into c.draw. The classes are taken heaviest first: sequential binomials
+// from the suffix sums while many cases are left, then one categorical
+// draw per case for the last few (the same multinomial, at a fraction of
+// the cost of a binomial per class).
 func (c *chain) multinomial(n int64, tot float64) {
 	K := c.k
 	clear(c.draw)
-	if n == 1 {
-		u := c.r.Float64() * tot
-		for k := range K - 1 {
-			u -= c.w[k]
-			if u < 0 {
-				c.draw[k] = 1
-				return
-			}
-		}
-		// Rounding: the last class with a positive weight.
-		for k := K - 1; k >= 0; k-- {
-			if c.w[k] > 0 {
-				c.draw[k] = 1
-				return
-			}
-		}
+	if n <= 0 {
 		return
 	}
+	// Order the classes by weight, heaviest first (insertion sort: K is
+	// small).
+	ord := c.order
+	for k := range K {
+		ord[k] = k
+	}
+	for i := 1; i < K; i++ {
+		x := ord[i]
+		j := i - 1
+		for j >= 0 && c.w[ord[j]] < c.w[x] {
+			ord[j+1] = ord[j]
+			j--
+		}
+		ord[j+1] = x
+	}
 	c.suffix[K] = 0
-	for k := K - 1; k >= 0; k-- {
-		c.suffix[k] = c.suffix[k+1] + c.w[k]
+	for i := K - 1; i >= 0; i-- {
+		c.suffix[i] = c.suffix[i+1] + c.w[ord[i]]
 	}
 	left := n
-	for k := 0; k < K && left > 0; k++ {
-		rest := c.suffix[k]
-		if c.w[k] >= rest || k == K-1 {
-			c.draw[k] = left
+	for i := 0; i < K && left > 0; i++ {
+		k := ord[i]
+		rest := c.suffix[i]
+		if i == K-1 || c.w[k] >= rest {
+			c.draw[k] += left
 			return
 		}
-		if c.w[k] <= 0 {
-			continue
+		if !(c.w[k] > 0) {
+			// The remaining classes all have weight 0 (rounding): the
+			// cases go to the last class with a positive weight.
+			c.draw[ord[max(i-1, 0)]] += left
+			return
+		}
+		if left <= smallDraw {
+			for range left {
+				u := c.r.Float64() * rest
+				j := i
+				for ; j < K-1; j++ {
+					u -= c.w[ord[j]]
+					if u < 0 {
+						break
+					}
+				}
+				for j > i && !(c.w[ord[j]] > 0) {
+					j-- // rounding ran past the positive weights
+				}
+				c.draw[ord[j]]++
+			}
+			return
 		}
 		x := randx.Binomial(c.r, left, c.w[k]/rest)
-		c.draw[k] = x
+		c.draw[k] += x
 		left -= x
 	}
 }
+
+// smallDraw is the number of cases below which multinomial draws each
+// case's class on its own.
+const smallDraw = 6
 
 // sampleClasses allocates the observed cases of each cell to the classes
 // and tabulates the class counts and their captures.
