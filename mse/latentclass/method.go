@@ -162,7 +162,7 @@ func (m Method) Fit(ctx context.Context, t *mse.Table) (mse.Fit, error) {
 	if d.n == 0 {
 		return &fit{m: r, err: fmt.Errorf("%w: the table has no observed cases", mse.ErrNotEstimable)}, nil
 	}
-	cfg := config{classes: r.Classes, aAlpha: r.AAlpha, bAlpha: r.BAlpha, burnin: r.Burnin, samples: r.Samples, thin: r.Thin}
+	cfg := config{classes: r.Classes, aAlpha: r.AAlpha, bAlpha: r.BAlpha, burnin: r.Burnin, samples: r.Samples, thin: r.Thin, collapsed: !r.GibbsOnly}
 	traces := make([]trace, r.Chains)
 	errs := make([]error, r.Chains)
 	acc := make([]float64, r.Chains)
@@ -170,7 +170,6 @@ func (m Method) Fit(ctx context.Context, t *mse.Table) (mse.Fit, error) {
 	err := pool.Run(ctx, r.Chains, func() func(int) error {
 		return func(i int) error {
 			ch := newChain(d, cfg, seed.Stream(base, uint64(i)))
-			ch.collapsed = !r.GibbsOnly
 			tr, err := ch.run(ctx, cfg)
 			if err != nil && ctx.Err() != nil {
 				return ctx.Err()

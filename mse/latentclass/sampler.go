@@ -1,11 +1,13 @@
 package latentclass
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/morketall/morketall/internal/randx"
 )
@@ -60,6 +62,7 @@ type config struct {
 	burnin         int
 	samples        int // kept draws per chain
 	thin           int
+	collapsed      bool // add the collapsed moves of the unobserved cases
 }
 
 // trace is the kept draws of one chain.
@@ -95,12 +98,17 @@ type chain struct {
 	draw        []int64   // scratch: a multinomial draw
 	restScratch []int64
 	order       []int
+	cellClass   []int64   // [m·K + k]: observed cases of cell m in class k
+	cum         []int64   // cumulative cell counts, for drawing a case
+	pw          []float64 // scratch: collapsed class probabilities
+	reassign    int       // collapsed reassignments of observed cases per sweep
 	// The collapsed move of the unobserved count (moveUnobserved): its
 	// random-walk scale, tuned in the burn-in, and its counts.
-	moveScale             float64
-	moves, accepted       int // since the last tuning
-	movesAll, acceptedAll int // after the burn-in
-	collapsed             bool
+	moveScale                    float64
+	moves, accepted              int // since the last tuning
+	movesAll, acceptedAll        int // after the burn-in
+	transfers, transfersAccepted int
+	collapsed                    bool
 }
 
 func newChain(d *data, c config, r *rand.Rand) *chain {
@@ -112,32 +120,56 @@ func newChain(d *data, c config, r *rand.Rand) *chain {
 		unseen: make([]float64, K), seen: make([]float64, K),
 		w: make([]float64, K), suffix: make([]float64, K+1), draw: make([]int64, K),
 		restScratch: make([]int64, K), moveScale: 100, order: make([]int, K),
+		collapsed: c.collapsed, cellClass: make([]int64, len(d.counts)*K), pw: make([]float64, K),
 	}
-	// Start near the lists' capture rates among the observed, with a
-	// spread so that chains start apart: λ_jk ~ Beta(1 + 20 f_j, 1 + 20 (1 − f_j)),
-	// π from the stick-breaking prior with α = 1, then n0 from its
-	// conditional. The burn-in forgets the start.
+	var cum int64
+	for _, x := range d.counts {
+		cum += x
+		ch.cum = append(ch.cum, cum)
+	}
+	if c.collapsed {
+		ch.reassign = reassignPerSweep
+	}
+	// Start as LCMCR does: every class with the lists' capture rates
+	// among the observed, four classes sharing 90% of the weight, no
+	// unobserved cases, and a warm-up of 500 sweeps with the
+	// concentration held at 0.3/K; then the classes are ordered by weight.
+	// Starts spread further apart (random capture probabilities) leave
+	// chains for tens of thousands of sweeps in states of one class or of
+	// classes with capture probabilities near 1 that LCMCR's chains never
+	// visit: the Gibbs sampler opens and closes classes slowly.
 	for k := range K {
 		for j := range J {
-			ch.lam[k*J+j], ch.lamc[k*J+j] = randx.Beta(r, 1+20*d.freq[j], 1+20*(1-d.freq[j]))
+			ch.lam[k*J+j], ch.lamc[k*J+j] = d.freq[j], 1-d.freq[j]
+		}
+		switch {
+		case K <= 4:
+			ch.logPi[k] = -math.Log(float64(K))
+		case k < 4:
+			ch.logPi[k] = math.Log(0.9 / 4)
+		default:
+			ch.logPi[k] = math.Log(0.1 / float64(K-4))
 		}
 	}
-	ch.alpha = 1
-	ch.sampleSticks(make([]int64, K))
+	ch.alpha = 0.3 / float64(K)
 	ch.weights()
-	if err := ch.sampleUnobserved(); err != nil {
-		// Only a degenerate start can diverge at once; start from the
-		// capture rates themselves instead.
-		for k := range K {
-			for j := range J {
-				ch.lam[k*J+j], ch.lamc[k*J+j] = d.freq[j], 1-d.freq[j]
+	nk := make([]int64, K)
+	for range warmup {
+		if err := ch.sweep(nk, false); err != nil {
+			// A warm-up that diverges starts again from the capture rates.
+			for k := range K {
+				for j := range J {
+					ch.lam[k*J+j], ch.lamc[k*J+j] = d.freq[j], 1-d.freq[j]
+				}
 			}
+			ch.n0 = 0
+			clear(ch.n0k)
+			ch.weights()
+			break
 		}
-		ch.weights()
-		ch.n0 = 0
-		clear(ch.n0k)
-		_ = ch.sampleUnobserved()
 	}
+	ch.sortClasses()
+	ch.weights()
 	return ch
 }
 
@@ -284,6 +316,7 @@ func (c *chain) sampleClasses() {
 	for m, idx := range c.d.listIdx {
 		tot, _ := c.cellWeights(idx)
 		c.multinomial(c.d.counts[m], tot)
+		copy(c.cellClass[m*c.k:(m+1)*c.k], c.draw)
 		for k, x := range c.draw {
 			if x == 0 {
 				continue
@@ -448,6 +481,184 @@ func (c *chain) moveUnobserved(nk, rest []int64) {
 
 func open01(r *rand.Rand) float64 { return 1 - r.Float64() }
 
+// collapsedLogJoint is log p(allocation of the unobserved | the observed
+// cases' classes, α) with λ and the stick-breaking proportions integrated
+// out, up to terms that do not change when unobserved cases move between
+// classes with N fixed: −Σ log n0k!, the beta integrals of each class's
+// capture probabilities and the Pólya-urn terms of the stick-breaking
+// prior. nk is scratch.
+func (c *chain) collapsedLogJoint(n0k, nk []int64) float64 {
+	J := c.j
+	var lp float64
+	var rest int64
+	for k := c.k - 1; k >= 0; k-- {
+		nk[k] = c.nObs[k] + n0k[k]
+		m := float64(n0k[k])
+		nObs := float64(c.nObs[k])
+		lp -= lgam(m + 1)
+		for j := range J {
+			lp += lgam(1 + nObs - float64(c.s1[k*J+j]) + m)
+		}
+		lp -= float64(J) * lgam(2+nObs+m)
+		if k < c.k-1 {
+			n := float64(nk[k])
+			lp += lgam(1+n) + lgam(c.alpha+float64(rest)) - lgam(1+c.alpha+n+float64(rest))
+		}
+		rest += nk[k]
+	}
+	return lp
+}
+
+// reassignPerSweep is the number of observed cases whose class is drawn
+// again each sweep from its collapsed conditional.
+const reassignPerSweep = 8
+
+// reassignObserved draws the class of c.reassign observed cases, each
+// picked uniformly at random, from its conditional given every other
+// case's class with λ and the stick-breaking proportions integrated out
+// (the Pólya-urn predictive; a random-scan collapsed Gibbs step). Given λ
+// and π a case that alone forms a class with capture probabilities near
+// its own pattern stays there for long; integrated, its class empties as
+// soon as a larger one explains it as well.
+func (c *chain) reassignObserved() {
+	K, J := c.k, c.j
+	for range c.reassign {
+		u := int64(c.r.Uint64N(uint64(c.d.n)))
+		m, _ := slices.BinarySearch(c.cum, u+1)
+		cc := c.cellClass[m*K : (m+1)*K]
+		v := int64(c.r.Uint64N(uint64(c.d.counts[m])))
+		a := 0
+		for ; a < K-1; a++ {
+			v -= cc[a]
+			if v < 0 {
+				break
+			}
+		}
+		idx := c.d.listIdx[m]
+		c.moveCase(a, -1, cc, idx)
+		// The Pólya-urn weight of each class times the predictive
+		// probability of the pattern.
+		var rest int64
+		for k := range K {
+			rest += c.nObs[k] + c.n0k[k]
+		}
+		stick := 1.0 // ∏_{l<k} (α + r_l)/(1 + α + n_l + r_l)
+		var tot float64
+		in := 0
+		for k := range K {
+			nk := c.nObs[k] + c.n0k[k]
+			rest -= nk
+			var w float64
+			if k < K-1 {
+				den := 1 + c.alpha + float64(nk+rest)
+				w = stick * float64(1+nk) / den
+				stick *= (c.alpha + float64(rest)) / den
+			} else {
+				w = stick
+			}
+			s := c.s1[k*J : k*J+J]
+			pred := 1.0
+			in = 0
+			for j := range J {
+				if in < len(idx) && idx[in] == j {
+					pred *= float64(1 + s[j])
+					in++
+				} else {
+					pred *= float64(1 + nk - s[j])
+				}
+			}
+			pred /= math.Pow(float64(2+nk), float64(J))
+			w *= pred
+			c.pw[k] = w
+			tot += w
+		}
+		x := c.r.Float64() * tot
+		b := 0
+		for ; b < K-1; b++ {
+			x -= c.pw[b]
+			if x < 0 {
+				break
+			}
+		}
+		for b > 0 && !(c.pw[b] > 0) {
+			b--
+		}
+		c.moveCase(b, 1, cc, idx)
+	}
+}
+
+// moveCase adds (d = 1) or removes (d = −1) one observed case of a cell
+// with lists idx to or from class k.
+func (c *chain) moveCase(k int, d int64, cc []int64, idx []int) {
+	cc[k] += d
+	c.nObs[k] += d
+	s := c.s1[k*c.j : (k+1)*c.j]
+	for _, j := range idx {
+		s[j] += d
+	}
+}
+
+// transferUnobserved is a Metropolis–Hastings move of unobserved cases
+// from one class to another with N fixed, collapsed like moveUnobserved.
+// It lets a class that holds only unobserved cases (no observed case has
+// its low capture probabilities, so nothing but the unobserved holds it
+// there) hand them to another class, which the Gibbs sampler does only by
+// a slow drift. The source class a is drawn with probability ∝ n0a + 1,
+// the target b uniformly from the others, and the number moved is n0a
+// (emptying a) or uniform on 1…n0a, with probability ½ each.
+func (c *chain) transferUnobserved(nk []int64) {
+	if c.k < 2 {
+		return
+	}
+	var tot int64
+	for _, x := range c.n0k {
+		tot += x
+	}
+	u := c.r.Float64() * float64(tot+int64(c.k))
+	a := 0
+	for ; a < c.k-1; a++ {
+		u -= float64(c.n0k[a] + 1)
+		if u < 0 {
+			break
+		}
+	}
+	ma := c.n0k[a]
+	if ma == 0 {
+		return
+	}
+	b := int(c.r.Uint64N(uint64(c.k - 1)))
+	if b >= a {
+		b++
+	}
+	mb := c.n0k[b]
+	var d int64
+	if c.r.Uint64()&1 == 0 {
+		d = ma
+	} else {
+		d = 1 + int64(c.r.Uint64N(uint64(ma)))
+	}
+	// Proposal probabilities of d forward (from a) and back (from b,
+	// which then holds mb + d).
+	q := func(d, m int64) float64 {
+		p := 0.5 / float64(m)
+		if d == m {
+			p += 0.5
+		}
+		return p
+	}
+	before := c.collapsedLogJoint(c.n0k, nk)
+	c.n0k[a], c.n0k[b] = ma-d, mb+d
+	after := c.collapsedLogJoint(c.n0k, nk)
+	logA := after - before +
+		math.Log(float64(mb+d+1)*q(d, mb+d)) - math.Log(float64(ma+1)*q(d, ma))
+	c.transfers++
+	if logA >= 0 || math.Log(open01(c.r)) < logA {
+		c.transfersAccepted++
+		return
+	}
+	c.n0k[a], c.n0k[b] = ma, mb
+}
+
 // tune adapts the collapsed move's scale in the burn-in towards an
 // acceptance rate between 25% and 45% (the scale is fixed afterwards, so
 // the kept draws come from one Markov chain).
@@ -462,14 +673,20 @@ func (c *chain) tune() {
 	c.moves, c.accepted = 0, 0
 }
 
+// warmup is the number of sweeps of the start, with α held.
+const warmup = 500
+
 // step is one sweep, in LCMCR's order: classes of the observed cases, λ,
-// π, the unobserved cases, α; with the collapsed move of the unobserved
-// count after the classes.
-func (c *chain) step(nk []int64) error {
-	c.weights()
+// π, the unobserved cases, α; with the collapsed moves of the unobserved
+// cases after the classes.
+func (c *chain) step(nk []int64) error { return c.sweep(nk, true) }
+
+func (c *chain) sweep(nk []int64, updateAlpha bool) error {
 	c.sampleClasses()
 	if c.collapsed {
+		c.reassignObserved()
 		c.moveUnobserved(nk, c.restScratch)
+		c.transferUnobserved(nk)
 	}
 	c.sampleLambda()
 	for k := range c.k {
@@ -480,8 +697,39 @@ func (c *chain) step(nk []int64) error {
 	if err := c.sampleUnobserved(); err != nil {
 		return err
 	}
-	c.sampleAlpha()
+	if updateAlpha {
+		c.sampleAlpha()
+	}
 	return nil
+}
+
+// sortClasses relabels the classes by decreasing weight (only at the
+// start: the stick-breaking prior is not exchangeable).
+func (c *chain) sortClasses() {
+	K, J := c.k, c.j
+	idx := make([]int, K)
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(c.logPi[b], c.logPi[a]) })
+	perm := func(x []float64, w int) {
+		old := slices.Clone(x)
+		for i, k := range idx {
+			copy(x[i*w:(i+1)*w], old[k*w:(k+1)*w])
+		}
+	}
+	permInt := func(x []int64, w int) {
+		old := slices.Clone(x)
+		for i, k := range idx {
+			copy(x[i*w:(i+1)*w], old[k*w:(k+1)*w])
+		}
+	}
+	perm(c.lam, J)
+	perm(c.lamc, J)
+	perm(c.logPi, 1)
+	permInt(c.nObs, 1)
+	permInt(c.s1, J)
+	permInt(c.n0k, 1)
 }
 
 // logLik is the log-likelihood of the observed cells given that they were
