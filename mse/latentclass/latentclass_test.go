@@ -349,7 +349,8 @@ func TestSettingsRefused(t *testing.T) {
 
 // TestAgreesWithLCMCRLongChain compares the posterior of N with LCMCR
 // 0.4.14's long chain (10,000 draws thinned by 100) on every table where
-// LCMCR's own chains agree (PSRF at most 1.01 in its reference file). Our
+// LCMCR's own chains agree (PSRF at most 1.1 in its reference file; 1.003
+// to 1.010 on these eight). Our
 // four chains (the default sampler, LCMCR's settings, 2,500 draws each)
 // must agree with each other (R̂ below 1.01), and our distribution
 // function at LCMCR's 2.5%, 10%, 50%, 90% and 97.5% quantiles must be
@@ -364,7 +365,7 @@ func TestAgreesWithLCMCRLongChain(t *testing.T) {
 	tables := []string{"artificial_3", "hiv", "kosovo", "lesbian", "neworl", "neworl_5", "ukdat", "western"}
 	for _, name := range tables {
 		ref := readLCMCR(t, name)
-		if ref.MCSpread.PSRF > 1.01 {
+		if ref.MCSpread.PSRF > 1.1 {
 			t.Fatalf("%s: LCMCR's PSRF is %v: not a table where it converges", name, ref.MCSpread.PSRF)
 		}
 		d := loadData(t, name)
