@@ -667,6 +667,9 @@ func (b *builder) verdict(d *mse.Diagnostics) string {
 	if b.r.Estimated() {
 		return fmt.Sprintf("The %d chains agree: R̂ is %.3f (1 means perfect agreement; below 1.01 is required) and %s.", d.Chains, d.RHat, ess)
 	}
+	if ll, ok := d.Other["rhat_loglik"]; b.r.Status == mse.StatusNotConverged && d.RHat < 1.01 && (!ok || ll < 1.01) {
+		return fmt.Sprintf("The %d chains agree (R̂ is %.3f), but %s: too few to pin the total down, so the estimate is not reported. Longer chains (--iter, --thin) or more chains (--chains) will give more.", d.Chains, d.RHat, ess)
+	}
 	if b.r.Status == mse.StatusNotConverged {
 		return fmt.Sprintf("The %d chains disagree, so the estimate is not reported: R̂ is %.3f (below 1.01 is required) and %s. Longer chains (--burnin, --iter) or more chains (--chains) may resolve it; chains that keep settling on different totals mean that the data support more than one answer under this model.", d.Chains, d.RHat, ess)
 	}

@@ -22,9 +22,13 @@
 // estimate of the draws.
 //
 // Settings (Method): K (10), a_α = b_α = 0.25, and per chain a burn-in of
-// 10,000 sweeps then 1,000 kept draws thinned by 100 — the values of the
-// ?lcmCR example (its function defaults are K = 5 and thinning 10) — and
-// 4 chains.
+// 10,000 sweeps then draws thinned by 100 — the values of the ?lcmCR
+// example (its function defaults are K = 5 and thinning 10) — with 4,000
+// kept draws per chain where the example keeps 1,000 (so that four chains
+// reach the effective sample size the convergence rule asks for on the
+// Kosovo table; --iter 1000 gives LCMCR's call), and 4 chains.
+// Posterior.Draws holds at most 2,000 of the draws and Diagnostics.Traces
+// at most 500 per chain, evenly thinned, to keep the JSON small.
 //
 // # Agreement with LCMCR
 //

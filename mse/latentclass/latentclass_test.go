@@ -265,7 +265,7 @@ func TestResultHoldsPosteriorAndDiagnostics(t *testing.T) {
 		}
 		prev = v
 	}
-	if d.Chains != DefaultChains || len(d.Traces) != DefaultChains || len(d.Traces[0]) != 500 || len(p.Draws) != 2000 {
+	if d.Chains != DefaultChains || len(d.Traces) != DefaultChains || len(d.Traces[0]) != 500 || len(p.Draws) != maxDraws {
 		t.Errorf("chains %d, traces %d×%d, draws %d", d.Chains, len(d.Traces), len(d.Traces[0]), len(p.Draws))
 	}
 	if !(d.RHat > 0.99 && d.RHat < MaxRHat) || d.ESSBulk < 400 || d.ESSTail < 400 {
@@ -440,6 +440,130 @@ func TestWhereLCMCRDisagrees(t *testing.T) {
 			}
 		default:
 			t.Errorf("%s: status %s (%s)", name, res.Status, res.Reason)
+		}
+	}
+}
+
+// fullCollapsedLogJoint is, written out directly, the log of
+// p(N, classes of all cases | data, α) with λ and the stick-breaking
+// proportions integrated out, up to a constant: Γ(N)/∏ n0k! · ∏_k
+// ∏_j B(1 + S1_jk, 1 + S0_jk) · ∏_{k<K} B(1 + n_k, α + r_k) (the observed
+// cases' multinomial coefficients are left out: the moves tested keep
+// them).
+func fullCollapsedLogJoint(c *chain) float64 {
+	var n0 int64
+	for _, x := range c.n0k {
+		n0 += x
+	}
+	lp := lgam(float64(c.d.n + n0))
+	var rest int64
+	for k := c.k - 1; k >= 0; k-- {
+		nk := c.nObs[k] + c.n0k[k]
+		lp -= lgam(float64(c.n0k[k] + 1))
+		for j := range c.j {
+			s1 := c.s1[k*c.j+j]
+			lp += lgam(float64(1+s1)) + lgam(float64(1+nk-s1)) - lgam(float64(2+nk))
+		}
+		if k < c.k-1 {
+			lp += lgam(float64(1+nk)) + lgam(c.alpha+float64(rest)) - lgam(1+c.alpha+float64(nk+rest))
+		}
+		rest += nk
+	}
+	return lp
+}
+
+// TestCollapsedMovesUseTheJoint checks the terms of the collapsed moves
+// against the collapsed joint written out: for random states and moves,
+// the change of the moves' log densities must equal the change of the
+// joint (to rounding).
+func TestCollapsedMovesUseTheJoint(t *testing.T) {
+	d := loadData(t, "kosovo")
+	cfg := config{classes: 6, aAlpha: 0.25, bAlpha: 0.25, burnin: 50, samples: 10, thin: 1, collapsed: true}
+	ch := newChain(d, cfg, seed.Stream(3, 4))
+	nk, rest := make([]int64, ch.k), make([]int64, ch.k)
+	r := seed.Stream(5, 6)
+	compared := 0
+	for trial := range 200 {
+		if _, err := ch.run(context.Background(), config{burnin: 0, samples: 1, thin: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if trial%2 == 0 {
+			// A transfer of d unobserved cases from a to b.
+			a, b := r.IntN(ch.k), r.IntN(ch.k)
+			if a == b || ch.n0k[a] == 0 {
+				continue
+			}
+			dd := 1 + r.Int64N(ch.n0k[a])
+			j0, t0 := fullCollapsedLogJoint(ch), ch.transferTerms(a, b, nk)
+			ch.n0k[a] -= dd
+			ch.n0k[b] += dd
+			j1, t1 := fullCollapsedLogJoint(ch), ch.transferTerms(a, b, nk)
+			compared++
+			if math.Abs((j1-j0)-(t1-t0)) > 1e-7*math.Max(1, math.Abs(j1-j0)) {
+				t.Errorf("transfer %d→%d of %d: joint changes by %.9g, the move's terms by %.9g", a, b, dd, j1-j0, t1-t0)
+			}
+			continue
+		}
+		// A change of n0k of one class.
+		k := r.IntN(ch.k)
+		m := ch.n0k[k]
+		m2 := max(0, m+r.Int64N(2001)-1000)
+		for l := range ch.k {
+			nk[l] = ch.nObs[l] + ch.n0k[l]
+		}
+		nk[k] -= m
+		var rr int64
+		for l := ch.k - 1; l >= 0; l-- {
+			rest[l] = rr
+			rr += nk[l]
+		}
+		f0, f1 := ch.collapsedLogDensity(k, m, nk, rest), ch.collapsedLogDensity(k, m2, nk, rest)
+		j0 := fullCollapsedLogJoint(ch)
+		ch.n0 += m2 - m
+		ch.n0k[k] = m2
+		j1 := fullCollapsedLogJoint(ch)
+		ch.n0 -= m2 - m
+		ch.n0k[k] = m
+		compared++
+		if math.Abs((j1-j0)-(f1-f0)) > 1e-7*math.Max(1, math.Abs(j1-j0)) {
+			t.Errorf("n0 of class %d from %d to %d: joint changes by %.9g, the move's density by %.9g", k, m, m2, j1-j0, f1-f0)
+		}
+	}
+	if compared < 120 {
+		t.Errorf("only %d moves compared", compared)
+	}
+}
+
+// TestReassignmentUsesTheJoint checks the Pólya-urn predictive of the
+// observed cases' reassignment against the collapsed joint: the ratio of
+// the weights of two classes is the ratio of the joint with the case in
+// either (the joint of labelled cases, so no multinomial coefficient).
+func TestReassignmentUsesTheJoint(t *testing.T) {
+	d := loadData(t, "ukdat_5")
+	cfg := config{classes: 5, aAlpha: 0.25, bAlpha: 0.25, burnin: 100, samples: 10, thin: 1, collapsed: true}
+	ch := newChain(d, cfg, seed.Stream(8, 9))
+	if _, err := ch.run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for m, idx := range d.listIdx {
+		cc := ch.cellClass[m*ch.k : (m+1)*ch.k]
+		a := slices.IndexFunc(cc, func(x int64) bool { return x > 0 })
+		ch.moveCase(a, -1, cc, idx)
+		ch.predictive(idx)
+		w := slices.Clone(ch.pw)
+		joint := make([]float64, ch.k)
+		for k := range ch.k {
+			ch.moveCase(k, 1, cc, idx)
+			joint[k] = fullCollapsedLogJoint(ch)
+			ch.moveCase(k, -1, cc, idx)
+		}
+		ch.moveCase(a, 1, cc, idx)
+		for k := 1; k < ch.k; k++ {
+			want := joint[k] - joint[0]
+			got := math.Log(w[k] / w[0])
+			if math.Abs(got-want) > 1e-8*math.Max(1, math.Abs(want)) {
+				t.Errorf("cell %d: log weight ratio of classes %d and 0 is %.10g, the joint's %.10g", m, k, got, want)
+			}
 		}
 	}
 }

@@ -122,6 +122,9 @@ func newChain(d *data, c config, r *rand.Rand) *chain {
 		restScratch: make([]int64, K), moveScale: 100, order: make([]int, K),
 		collapsed: c.collapsed, cellClass: make([]int64, len(d.counts)*K), pw: make([]float64, K),
 	}
+	for k := range ch.order {
+		ch.order[k] = k
+	}
 	var cum int64
 	for _, x := range d.counts {
 		cum += x
@@ -247,12 +250,9 @@ func (c *chain) multinomial(n int64, tot float64) {
 	if n <= 0 {
 		return
 	}
-	// Order the classes by weight, heaviest first (insertion sort: K is
-	// small).
+	// Order the classes by weight, heaviest first: insertion sort from
+	// the previous cell's order, which is nearly right already.
 	ord := c.order
-	for k := range K {
-		ord[k] = k
-	}
 	for i := 1; i < K; i++ {
 		x := ord[i]
 		j := i - 1
@@ -481,30 +481,36 @@ func (c *chain) moveUnobserved(nk, rest []int64) {
 
 func open01(r *rand.Rand) float64 { return 1 - r.Float64() }
 
-// collapsedLogJoint is log p(allocation of the unobserved | the observed
-// cases' classes, α) with λ and the stick-breaking proportions integrated
-// out, up to terms that do not change when unobserved cases move between
-// classes with N fixed: −Σ log n0k!, the beta integrals of each class's
-// capture probabilities and the Pólya-urn terms of the stick-breaking
-// prior. nk is scratch.
-func (c *chain) collapsedLogJoint(n0k, nk []int64) float64 {
+// transferTerms is the part of log p(allocation of the unobserved |
+// the observed cases' classes, α), with λ and the stick-breaking
+// proportions integrated out, that changes when unobserved cases move
+// from class a to class b with N fixed: −log n0k! and the beta integrals
+// of the capture probabilities of a and b, and the Pólya-urn terms of the
+// classes from min(a, b) to max(a, b) (for the classes before, the total
+// of the later classes is unchanged). nk is scratch.
+func (c *chain) transferTerms(a, b int, nk []int64) float64 {
 	J := c.j
 	var lp float64
-	var rest int64
-	for k := c.k - 1; k >= 0; k-- {
-		nk[k] = c.nObs[k] + n0k[k]
-		m := float64(n0k[k])
+	for _, k := range [2]int{a, b} {
+		m := float64(c.n0k[k])
 		nObs := float64(c.nObs[k])
 		lp -= lgam(m + 1)
 		for j := range J {
 			lp += lgam(1 + nObs - float64(c.s1[k*J+j]) + m)
 		}
 		lp -= float64(J) * lgam(2+nObs+m)
+	}
+	lo, hi := min(a, b), max(a, b)
+	var rest int64
+	for k := c.k - 1; k > hi; k-- {
+		rest += c.nObs[k] + c.n0k[k]
+	}
+	for k := hi; k >= lo; k-- {
+		n := c.nObs[k] + c.n0k[k]
 		if k < c.k-1 {
-			n := float64(nk[k])
-			lp += lgam(1+n) + lgam(c.alpha+float64(rest)) - lgam(1+c.alpha+n+float64(rest))
+			lp += lgam(1+float64(n)) + lgam(c.alpha+float64(rest)) - lgam(1+c.alpha+float64(n+rest))
 		}
-		rest += nk[k]
+		rest += n
 	}
 	return lp
 }
@@ -521,7 +527,7 @@ const reassignPerSweep = 8
 // its own pattern stays there for long; integrated, its class empties as
 // soon as a larger one explains it as well.
 func (c *chain) reassignObserved() {
-	K, J := c.k, c.j
+	K := c.k
 	for range c.reassign {
 		u := int64(c.r.Uint64N(uint64(c.d.n)))
 		m, _ := slices.BinarySearch(c.cum, u+1)
@@ -536,42 +542,7 @@ func (c *chain) reassignObserved() {
 		}
 		idx := c.d.listIdx[m]
 		c.moveCase(a, -1, cc, idx)
-		// The Pólya-urn weight of each class times the predictive
-		// probability of the pattern.
-		var rest int64
-		for k := range K {
-			rest += c.nObs[k] + c.n0k[k]
-		}
-		stick := 1.0 // ∏_{l<k} (α + r_l)/(1 + α + n_l + r_l)
-		var tot float64
-		in := 0
-		for k := range K {
-			nk := c.nObs[k] + c.n0k[k]
-			rest -= nk
-			var w float64
-			if k < K-1 {
-				den := 1 + c.alpha + float64(nk+rest)
-				w = stick * float64(1+nk) / den
-				stick *= (c.alpha + float64(rest)) / den
-			} else {
-				w = stick
-			}
-			s := c.s1[k*J : k*J+J]
-			pred := 1.0
-			in = 0
-			for j := range J {
-				if in < len(idx) && idx[in] == j {
-					pred *= float64(1 + s[j])
-					in++
-				} else {
-					pred *= float64(1 + nk - s[j])
-				}
-			}
-			pred /= math.Pow(float64(2+nk), float64(J))
-			w *= pred
-			c.pw[k] = w
-			tot += w
-		}
+		tot := c.predictive(idx)
 		x := c.r.Float64() * tot
 		b := 0
 		for ; b < K-1; b++ {
@@ -585,6 +556,49 @@ func (c *chain) reassignObserved() {
 		}
 		c.moveCase(b, 1, cc, idx)
 	}
+}
+
+// predictive fills c.pw with the probability of each class for one more
+// observed case with lists idx, given every case's class, with λ and the
+// stick-breaking proportions integrated out (up to a common factor), and
+// returns their sum.
+func (c *chain) predictive(idx []int) float64 {
+	K, J := c.k, c.j
+	// The Pólya-urn weight of each class times the predictive
+	// probability of the pattern.
+	var rest int64
+	for k := range K {
+		rest += c.nObs[k] + c.n0k[k]
+	}
+	stick := 1.0 // ∏_{l<k} (α + r_l)/(1 + α + n_l + r_l)
+	var tot float64
+	in := 0
+	for k := range K {
+		nk := c.nObs[k] + c.n0k[k]
+		rest -= nk
+		var w float64
+		if k < K-1 {
+			den := 1 + c.alpha + float64(nk+rest)
+			w = stick * float64(1+nk) / den
+			stick *= (c.alpha + float64(rest)) / den
+		} else {
+			w = stick
+		}
+		s := c.s1[k*J : k*J+J]
+		inv := 1 / float64(2+nk)
+		in = 0
+		for j := range J {
+			if in < len(idx) && idx[in] == j {
+				w *= float64(1+s[j]) * inv
+				in++
+			} else {
+				w *= float64(1+nk-s[j]) * inv
+			}
+		}
+		c.pw[k] = w
+		tot += w
+	}
+	return tot
 }
 
 // moveCase adds (d = 1) or removes (d = −1) one observed case of a cell
@@ -646,9 +660,9 @@ func (c *chain) transferUnobserved(nk []int64) {
 		}
 		return p
 	}
-	before := c.collapsedLogJoint(c.n0k, nk)
+	before := c.transferTerms(a, b, nk)
 	c.n0k[a], c.n0k[b] = ma-d, mb+d
-	after := c.collapsedLogJoint(c.n0k, nk)
+	after := c.transferTerms(a, b, nk)
 	logA := after - before +
 		math.Log(float64(mb+d+1)*q(d, mb+d)) - math.Log(float64(ma+1)*q(d, ma))
 	c.transfers++
