@@ -190,12 +190,6 @@ func Flags(fs *flag.FlagSet, skip ...string) *Settings {
 	return s
 }
 
-// extraFlag defines a string flag stored in Settings.Extra.
-func extraFlag(name, usage string) {
-	defineFlag(name, func(fs *flag.FlagSet, s *Settings) {
-		fs.Func(name, usage, func(v string) error { s.Extra[name] = v; return nil })
-	})
-}
 
 func init() {
 	defineFlag("chains", func(fs *flag.FlagSet, s *Settings) {
