@@ -172,8 +172,8 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <h2>Method and audit</h2>
 <dl class="kv">{{range .Fit}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
 {{with .Warnings}}<h3>Warnings</h3><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th><th>SHA-256</th></tr></thead><tbody>
-{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}
+{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th>{{if not $.Publish}}<th>SHA-256</th>{{end}}</tr></thead><tbody>
+{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td>{{if not $.Publish}}<td><code>{{.SHA256}}</code></td>{{end}}</tr>{{end}}
 </tbody></table>{{end}}
 </section>
 <footer>Made with morketall{{with .Version}} {{.}}{{end}}, privacy-preserving Multiple Systems Estimation. {{if .Publish}}Disclosure control: counts are rounded to multiples of 3 with totals kept consistent (a 0 means 0, 1 or 2); lists with fewer than 3 people and strata with fewer than 10 are withheld; estimates are rounded to the nearest 10.{{else}}INTERNAL report: do not publish.{{end}}</footer>

@@ -143,7 +143,17 @@ var (
 // absent.
 func TestPublishedReportDisclosure(t *testing.T) {
 	in := fixture(t)
+	const digest = "9f2c4b7a1e8d6f3c5b0a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"
+	in.Sources = []Source{{Role: "table", Name: "table.csv", SHA256: digest}}
+	if internal := render(t, in, false); !strings.Contains(internal, digest) {
+		t.Error("the internal report does not show the input's digest")
+	}
 	html := render(t, in, true)
+	// The digest of the exact table would let anyone try the few tables
+	// that round to the published counts.
+	if strings.Contains(html, digest) || !strings.Contains(html, "table.csv") {
+		t.Error("the published report shows the digest of an exact input, or not its name")
+	}
 	if !strings.Contains(html, "banner published") || strings.Contains(html, "banner internal") {
 		t.Error("published report not labelled as such")
 	}
