@@ -49,7 +49,7 @@ func (s Status) Err() error {
 }
 
 // Result is an estimate with everything needed to report it. Its JSON
-// form is the estimate JSON of DESIGN.md; field names are a contract.
+// form is the estimate JSON of the README; field names are a contract.
 type Result struct {
 	Lists    []string `json:"lists"`
 	Observed int      `json:"observed"`
@@ -161,7 +161,7 @@ func InfoOf(m Model, lists []string) *ModelInfo {
 	return mi
 }
 
-// FitInfo describes the selected model's fit (DESIGN.md "fit").
+// FitInfo describes the selected model's fit (the estimate JSON's "fit").
 type FitInfo struct {
 	Deviance float64 `json:"deviance"`
 	// DF is fitted cells minus fitted parameters; DFAllCells is 2^K − 1
@@ -313,7 +313,7 @@ type Mass struct {
 }
 
 // Diagnostics are the convergence diagnostics of a Markov chain method
-// (DESIGN.md invariant 6): several chains, split-R̂ and the bulk and tail
+// (a chain result is never reported without them): several chains, split-R̂ and the bulk and tail
 // effective sample sizes (Vehtari et al. 2021) of N and of the
 // log-likelihood.
 type Diagnostics struct {

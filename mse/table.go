@@ -82,7 +82,7 @@ type ReadOptions struct {
 	KeepNonInformative bool
 }
 
-// ReadTable reads an overlap table in the CSV format of DESIGN.md: a header
+// ReadTable reads an overlap table in the CSV format of the README: a header
 // row, one 0/1 column per list, optional declared stratum columns and a
 // count column. Errors give the line and column, never a cell's value.
 func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
@@ -577,7 +577,7 @@ func NewTable(lists []string, patterns []Pattern, counts []int) (*Table, error) 
 	return t, nil
 }
 
-// WriteCSV writes the table in the CSV format of DESIGN.md, rows in order.
+// WriteCSV writes the table in the CSV format of the README, rows in order.
 func (t *Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := append(append(slices.Clone(t.Lists), t.Strata...), "count")

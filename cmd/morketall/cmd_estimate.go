@@ -63,7 +63,7 @@ func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
 		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
 		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
 		top:         fs.Int("top", mse.DefaultTopModels, "number of top models to list, at least 1"),
-		asJSON:      fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)"),
+		asJSON:      fs.Bool("json", false, "print the result as the estimate JSON"),
 		out:         fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout"),
 		force:       fs.Bool("force", false, "replace an existing -o file"),
 	}

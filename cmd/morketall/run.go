@@ -15,7 +15,7 @@ import (
 	"github.com/morketall/morketall/internal/manifest"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes (a contract: scripts test them).
 const (
 	exitOK           = 0 // success
 	exitFailure      = 1 // the command ran and failed
@@ -42,7 +42,7 @@ type env struct {
 }
 
 // errorf prints "morketall: error: …" on stderr. Messages must never
-// contain an input value (DESIGN.md invariant 1).
+// contain an input value: errors name files, lines and columns only.
 func (e *env) errorf(format string, args ...any) {
 	fmt.Fprintf(e.stderr, "morketall: error: "+format+"\n", args...)
 }
