@@ -190,7 +190,6 @@ func Flags(fs *flag.FlagSet, skip ...string) *Settings {
 	return s
 }
 
-
 func init() {
 	defineFlag("chains", func(fs *flag.FlagSet, s *Settings) {
 		fs.IntVar(&s.Chains, "chains", 0, "Markov chain methods: the number of chains (default: the method's)")
