@@ -86,6 +86,26 @@ type (
 		DescribeBootstrap(b *BootstrapInfo)
 	}
 
+	// CovariateModeler is implemented by methods that model a table's
+	// covariates (package mse/covariates); Estimate refuses a table with
+	// covariates for every other method (a usage error: drop the
+	// covariates with Table.DropCovariates to estimate without them).
+	CovariateModeler interface {
+		ModelsCovariates() bool
+	}
+
+	// GroupIntervalFit is implemented by fits that estimate groups
+	// (Result.Covariates.Groups) and have model-based intervals for them
+	// (a parametric bootstrap, which draws nboot replicates from seed).
+	// It returns the total's limits and each group's, in the order of
+	// Result.Covariates.Groups; ErrNoInterval when the fit has no
+	// interval of that kind. The driver calls it instead of IntervalFit's
+	// Intervals; the bootstrap intervals (bca, percentile) of the groups
+	// come from the driver's bootstrap.
+	GroupIntervalFit interface {
+		GroupIntervals(ctx context.Context, kind IntervalKind, quantiles []float64, nboot int, seed uint64) (total Intervals, groups []Intervals, warnings []string, err error)
+	}
+
 	// Selector is implemented by fits of methods that choose a model:
 	// Selected returns a method that fits the chosen model alone, for
 	// studies that hold the model fixed (the report's linkage-error

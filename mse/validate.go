@@ -118,6 +118,11 @@ func (r *Result) validate(where string) error {
 			}
 		}
 	}
+	if c := r.Covariates; c != nil {
+		if err := c.validate(r, bad); err != nil {
+			return err
+		}
+	}
 	if len(r.Strata) > 0 {
 		sum := 0
 		for i := range r.Strata {
