@@ -37,6 +37,7 @@ type bootPlan struct {
 	n      int
 	popest float64
 	newRep func() Replicator
+	newRow func() RowReplicator // the row fast path, when the fit has one
 	label  func(id int) (notation, named string)
 	// groups are the labels of the estimates by group (Result.Covariates)
 	// whose replicate values the generic path records.
@@ -63,7 +64,8 @@ func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Opt
 		return err
 	}
 	if c := r.Covariates; c != nil && len(c.Groups) > 0 {
-		if _, fast := f.(Replicating); fast {
+		_, fast := f.(Replicating)
+		if _, rows := f.(RowReplicating); fast && !rows {
 			r.Warnings = append(r.Warnings, "the method's bootstrap gives no intervals by group")
 		} else {
 			for _, g := range c.Groups {
@@ -175,6 +177,10 @@ func newBootPlan(ctx context.Context, t *Table, m Method, f Fit, popest float64,
 			p.probs = append(p.probs, float64(row.Count))
 		}
 	}
+	if fast, ok := f.(RowReplicating); ok {
+		p.newRow, p.label = fast.NewRowReplicator, fast.ModelLabel
+		return p, nil
+	}
 	if fast, ok := f.(Replicating); ok {
 		p.newRep, p.label = fast.NewReplicator, fast.ModelLabel
 		return p, nil
@@ -285,10 +291,16 @@ func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress
 		}
 	}
 	err := pool.Run(ctx, total, func() func(i int) error {
-		e := p.newRep()
+		var e Replicator
+		var rowRep RowReplicator
+		if p.newRow != nil {
+			rowRep = p.newRow()
+		} else {
+			e = p.newRep()
+		}
 		generic, _ := e.(*genericRep)
 		var y []float64 // counts by capture pattern, for the fast path
-		if generic == nil {
+		if generic == nil && rowRep == nil {
 			y = make([]float64, 1<<uint(p.k))
 		}
 		draw := make([]int64, len(p.rows))
@@ -307,7 +319,7 @@ func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress
 			var v float64
 			var sel int
 			var ok bool
-			if generic != nil {
+			if generic != nil || rowRep != nil {
 				clear(rowCounts)
 				for r, c := range draw {
 					rowCounts[p.rows[r]] = int(c)
@@ -315,13 +327,20 @@ func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress
 				var groups []float64
 				if len(p.groups) > 0 {
 					groups = make([]float64, len(p.groups))
+					for g := range groups {
+						groups[g] = math.NaN()
+					}
 					if i < nboot {
 						out.groupReps[i] = groups
 					} else {
 						out.groupJack[i-nboot] = groups
 					}
 				}
-				v, sel, ok = generic.replicateRows(rowCounts, i, p.groups, groups)
+				if rowRep != nil {
+					v, sel, ok = rowRep.ReplicateRows(rowCounts, groups)
+				} else {
+					v, sel, ok = generic.replicateRows(rowCounts, i, p.groups, groups)
+				}
 			} else {
 				clear(y)
 				for r, c := range draw {
