@@ -45,10 +45,10 @@ Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 // estimateFlags are the flags of the estimate command.
 type estimateFlags struct {
 	method, interval, quantiles, strata, covs, linkErr, out *string
-	nboot, linkErrReps, top                           *int
-	seed                                              *uint64
-	collapse, asJSON, force                           *bool
-	settings                                          *methods.Settings
+	nboot, linkErrReps, top                                 *int
+	seed                                                    *uint64
+	collapse, asJSON, force                                 *bool
+	settings                                                *methods.Settings
 }
 
 func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
