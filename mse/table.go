@@ -592,6 +592,42 @@ func (t *Table) DropCovariates() *Table {
 	return t.collapse(false)
 }
 
+// KeepCovariates sums over the covariates not named (names must be
+// covariates of the table): the table a model over those covariates
+// alone is fitted to. A row whose kept values are all recorded becomes
+// complete even if a dropped covariate was missing. Rows keep the order
+// of their first appearance.
+func (t *Table) KeepCovariates(names []string) *Table {
+	idx := make([]int, 0, len(names))
+	for _, n := range names {
+		if i := slices.Index(t.Covariates, n); i >= 0 {
+			idx = append(idx, i)
+		}
+	}
+	nt := &Table{Lists: slices.Clone(t.Lists), Strata: slices.Clone(t.Strata)}
+	for _, i := range idx {
+		nt.Covariates = append(nt.Covariates, t.Covariates[i])
+	}
+	pos := map[string]int{}
+	for _, r := range t.Rows {
+		row := Row{Pattern: r.Pattern, Stratum: slices.Clone(r.Stratum), Count: r.Count}
+		if len(idx) > 0 {
+			row.Covariates = make([]string, len(idx))
+			for j, i := range idx {
+				row.Covariates[j] = r.Covariates[i]
+			}
+		}
+		key := rowKey(row.Pattern, row.Stratum, row.Covariates)
+		if j, ok := pos[key]; ok {
+			nt.Rows[j].Count += r.Count
+			continue
+		}
+		pos[key] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, row)
+	}
+	return nt
+}
+
 // collapse sums rows that agree on the pattern and, when keepCovariates,
 // on the covariates, or else on the stratum.
 func (t *Table) collapse(keepCovariates bool) *Table {

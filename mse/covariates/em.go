@@ -42,7 +42,7 @@ func fitEM(d *Data, ds *design, o FitOptions) (*ModelFit, error) {
 			}
 		}
 	}
-	glmOpts := loglinear.Options{Epsilon: 1e-10, SkipCovariance: true}
+	glmOpts := loglinear.Options{Epsilon: 1e-12, SkipCovariance: true}
 	if o.GLM != nil {
 		glmOpts = *o.GLM
 		glmOpts.SkipCovariance = true
@@ -79,7 +79,7 @@ func fitEM(d *Data, ds *design, o FitOptions) (*ModelFit, error) {
 		ll := obsLogLik(d, ws.Mu(), n)
 		gain = ll - prev
 		prev = ll
-		if iter > 1 && gain < tol {
+		if iter > 1 && gain < tol*math.Max(1, math.Abs(ll)) {
 			break
 		}
 		estep(d, ws.Mu(), ycomp)
@@ -96,7 +96,7 @@ func fitEM(d *Data, ds *design, o FitOptions) (*ModelFit, error) {
 	f.emStats(n)
 	f.Params = ds.cols()
 	if !f.Converged {
-		return f, fmt.Errorf("%w: the EM did not converge in %d iterations (the log-likelihood still rose by %.3g in the last one, the tolerance is %g)", mse.ErrNotConverged, maxit, gain, tol)
+		return f, fmt.Errorf("%w: the EM did not converge in %d iterations (the log-likelihood still rose by %.3g in the last one; the tolerance is %g of it)", mse.ErrNotConverged, maxit, gain, tol)
 	}
 	if o.SkipChecks {
 		return f, nil
