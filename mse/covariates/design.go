@@ -16,6 +16,7 @@ type design struct {
 	names []string
 	terms []Term // the term of each column
 	x     *loglinear.Design
+	cells [][]int32 // the cells at which each column is 1
 	// x0[combo] lists the columns that are 1 in the all-lists-0 cell of a
 	// level combination.
 	x0 [][]int
@@ -130,7 +131,22 @@ func newDesign(d *Data, m Model) *design {
 		}
 	}
 	ds.x = loglinear.NewIndicatorDesign(d.ncomb*d.npat, cols, nil)
+	ds.cells = cols
 	return ds
+}
+
+// fittedAt returns the fitted complete cells exp(Xβ) at coefficients coef.
+func (ds *design) fittedAt(coef []float64) []float64 {
+	eta := make([]float64, ds.data.ncomb*ds.data.npat)
+	for j, cells := range ds.cells {
+		for _, c := range cells {
+			eta[c] += coef[j]
+		}
+	}
+	for i, e := range eta {
+		eta[i] = exp(e)
+	}
+	return eta
 }
 
 // cols is the number of parameters.

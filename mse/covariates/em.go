@@ -63,10 +63,9 @@ func fitEM(d *Data, ds *design, o FitOptions) (*ModelFit, error) {
 		return nil
 	}
 	if o.Start != nil {
+		// The first E-step from the start instead of the even spread.
 		coef = slices.Clone(o.Start)
-		ws.Run(ycomp, &loglinear.Options{Start: coef, MaxIter: 1, ExtraIter: -1, SkipCovariance: true}) // μ at the start
-		// One E-step from the start instead of the even spread.
-		estep(d, ws.Mu(), ycomp)
+		estep(d, ds.fittedAt(coef), ycomp)
 	}
 	if err := mstep(); err != nil {
 		return f, err
