@@ -228,6 +228,8 @@ func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, erro
 		switch {
 		case errors.Is(err, ErrNoInterval):
 			return nil, fmt.Errorf("%w: method %s has no %s interval", ErrOptions, m.Name(), o.Interval)
+		case errors.Is(err, ErrOptions):
+			return nil, err
 		case err != nil && ctx.Err() != nil:
 			return nil, err
 		case err != nil:

@@ -33,12 +33,19 @@ population (observed cases plus the dark figure), with an interval.
 Methods (--method; --model alone means fixed, --rcapture alone rcapture):
 METHODS
 
+Covariates (--covariates sex,age): columns that describe the people of a
+row, a missing value an empty cell. The cov-* methods model them (cov-bic
+when --method is not given, cov-fixed with --model) and estimate each
+level of each covariate and each pair of levels; missing values are
+filled in by EM, assuming they are missing at random given the lists.
+
 Intervals: bca (default) re-runs the whole model selection on --nboot
 bootstrap resamples (seeded by --seed; the result does not depend on the
 number of cores) — it accounts for model uncertainty. percentile uses the
 same bootstrap. conditional (log-normal) and profile (profile likelihood)
 are conditional on the selected model and too narrow when the choice of
-model is uncertain.
+model is uncertain; so is parametric (cov-* methods on complete
+covariates: mse's parametric bootstrap of the selected model).
 
 Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 

@@ -59,6 +59,7 @@ func runReport(e *env, args []string) error {
 	linkPath := fs.String("linkage", "", "linkage report JSON (morketall link --report) to show linkage quality and sensitivity")
 	tablePath := fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot, strata and the linkage-error table)")
 	strata := fs.String("strata", "", "stratum columns of the overlap table, comma-separated")
+	covs := fs.String("covariates", "", "covariate columns of the overlap table, comma-separated (a table INPUT is then estimated by a covariate method, with estimates by group)")
 	title := fs.String("title", "", "title of the report")
 	method := fs.String("method", "auto", "when INPUT is a table: the method to estimate it with ("+strings.Join(methods.Names(), "|")+")")
 	settings := methods.Flags(fs)
@@ -88,6 +89,7 @@ func runReport(e *env, args []string) error {
 	m.SetOption("publish", *publish)
 	in := &report.Input{Version: toolVersion(), Title: *title}
 	strataCols := splitList(*strata)
+	covCols := splitList(*covs)
 
 	// The linkage report first: it is quick to check, the estimate is not.
 	if *linkPath != "" {
@@ -119,7 +121,7 @@ func runReport(e *env, args []string) error {
 			e.warnf("%q: the estimate's method cannot be re-run (%s): the linkage sections show no estimates", input, trimPkg(err))
 		}
 		if *tablePath != "" {
-			t, err := readTable(e, *tablePath, strataCols)
+			t, err := readTableCovariates(e, *tablePath, strataCols, covCols)
 			if err != nil {
 				return err
 			}
@@ -139,10 +141,11 @@ func runReport(e *env, args []string) error {
 			return usagef("--table is for an estimate JSON input; INPUT is already a table")
 		}
 		settings.Parsed(fs)
+		settings.Covariates = covCols
 		if meth, err = settings.Choose(*method, set["method"]); err != nil {
 			return usagef("%s", trimPkg(err))
 		}
-		t, err := readTable(e, input, strataCols)
+		t, err := readTableCovariates(e, input, strataCols, covCols)
 		if err != nil {
 			return err
 		}
@@ -336,6 +339,10 @@ func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Meth
 		}
 	}
 	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	if len(in.Table.Covariates) > 0 {
+		e.warnf("the linkage-error table is not computed for a model with covariates: the perturbation of the links does not carry them")
 		return nil
 	}
 	t := in.Table.Collapse()

@@ -151,10 +151,24 @@ func (s Settings) Check() error {
 	return nil
 }
 
+// ordered is the registry in help order: the methods for tables with
+// covariates (whose family file initialises first) after the others.
+func ordered() []entry {
+	out := make([]entry, 0, len(registry))
+	for _, cov := range []bool{false, true} {
+		for _, e := range registry {
+			if covariateMethods[e.name] == cov {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
 // Names lists the method names (without the Rcapture model names).
 func Names() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name
 	}
 	return out
@@ -163,7 +177,7 @@ func Names() []string {
 // CovariateMethods lists the methods that model covariates.
 func CovariateMethods() []string {
 	var out []string
-	for _, e := range registry {
+	for _, e := range ordered() {
 		if covariateMethods[e.name] {
 			out = append(out, e.name)
 		}
@@ -180,7 +194,7 @@ func Uses(name string) []string {
 // Summary is the one-line help of each method, "name: summary", in order.
 func Summary() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name + ": " + e.summary
 	}
 	return out
