@@ -265,11 +265,8 @@ func (f *fitted) Report(r *mse.Result, top int) {
 		}
 	}
 	if f.path != nil {
-		sel := &mse.Selection{Criterion: string(f.crit) + " (stepwise, both directions)", Candidates: len(f.path)}
+		sel := &mse.Selection{Criterion: string(f.crit) + " (stepwise, both directions)", MaxOrder: 2}
 		for _, s := range f.path {
-			if s.Err == nil {
-				sel.Valid++
-			}
 			if s.Change != "" {
 				sel.Added = append(sel.Added, s.Change)
 			}
