@@ -1,0 +1,334 @@
+package graphavg
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/morketall/morketall/internal/pool"
+)
+
+// blockLen is the number of grid points of a block: the posterior is
+// bounded block by block to skip what cannot matter.
+const blockLen = 64
+
+// cut is how far below a graph's largest term (in log units) a block of
+// terms may lie and be skipped: e^−60 ≈ 9e−27, so that even 10^6 skipped
+// terms change a graph's mass by less than 1e−20 of itself.
+const cut = 60.0
+
+// engine holds what the posterior of every graph is computed from: the
+// margins of the table and the grid of Nmissing.
+//
+// For a decomposable graph with cliques C and separators S, dga's log
+// posterior at Nmissing = m is
+//
+//	w(m) = base + Σ_C F_C(m) − Σ_S F_S(m) + common(m),
+//
+// F_s(m) = lgamma(m + z_s + a_s) − lgamma(m + n + A), where z_s counts the
+// observed cases on no list of s, a_s = δ·2^(K−|s|) is the prior count of
+// a cell of the s-margin and A = δ·2^K; base holds the graph's prior and
+// the constants of its margins; common(m) = lgamma(n + m + 1) −
+// lgamma(m + 1) − Σ lgamma(y + 1) + log prior(n + m).
+type engine struct {
+	k, n   int
+	grid   int       // Nmissing = 0 … grid−1
+	zs     []float64 // per subset s: z_s + a_s
+	cst    []float64 // per subset s: Σ lgamma(margin + a_s) − 2^|s| lgamma(a_s) + lgamma(A)
+	nA     float64   // n + A
+	common []float64 // per grid point
+	nb     int       // blocks
+	cmax   []float64 // per block: the largest common(m)
+	lnA0   []float64 // per block: lgamma(m0 + n + A), lgamma(m1 + n + A)
+	lnA1   []float64
+
+	mu     sync.Mutex
+	f0, f1 [][]float64 // per subset, lazily: F at each block's first and last point
+}
+
+// newEngine prepares the margins of cell counts y (indexed by pattern,
+// y[0] = 0) for K lists with prior δ, grid Nmissing = 0 … maxMissing and
+// log prior logPrior(N) of the total N.
+func newEngine(k int, y []int, delta float64, maxMissing int, logPrior func(int) float64) (*engine, error) {
+	n := 0
+	for _, c := range y {
+		n += c
+	}
+	nsub := 1 << uint(k)
+	A := delta * float64(nsub)
+	e := &engine{k: k, n: n, grid: maxMissing + 1, nA: float64(n) + A}
+	e.zs = make([]float64, nsub)
+	e.cst = make([]float64, nsub)
+	lgA, _ := math.Lgamma(A)
+	marg := make([]int, nsub)
+	var cells []int
+	for p, c := range y {
+		if c > 0 {
+			cells = append(cells, p)
+		}
+	}
+	for s := 1; s < nsub; s++ {
+		size := 0
+		for x := s; x != 0; x &= x - 1 {
+			size++
+		}
+		a := delta * float64(int(1)<<uint(k-size))
+		clear(marg)
+		for _, p := range cells {
+			marg[p&s] += y[p]
+		}
+		lga, _ := math.Lgamma(a)
+		c := lgA - lga
+		for sub := 1; sub < nsub; sub++ {
+			if marg[sub] > 0 {
+				l, _ := math.Lgamma(float64(marg[sub]) + a)
+				c += l - lga
+			}
+		}
+		e.cst[s] = c
+		e.zs[s] = float64(marg[0]) + a
+	}
+	sumLy := 0.0
+	for _, c := range cells {
+		l, _ := math.Lgamma(float64(y[c]) + 1)
+		sumLy += l
+	}
+	e.common = make([]float64, e.grid)
+	for m := range e.common {
+		a, _ := math.Lgamma(float64(n+m) + 1)
+		b, _ := math.Lgamma(float64(m) + 1)
+		lp := logPrior(n + m)
+		if math.IsNaN(lp) || math.IsInf(lp, 0) {
+			return nil, errors.New("graphavg: the log prior of N is not a finite number on the grid")
+		}
+		e.common[m] = a - b - sumLy + lp
+	}
+	e.nb = (e.grid + blockLen - 1) / blockLen
+	e.cmax = make([]float64, e.nb)
+	e.lnA0 = make([]float64, e.nb)
+	e.lnA1 = make([]float64, e.nb)
+	for b := range e.nb {
+		m0, m1 := e.span(b)
+		e.cmax[b] = slices.Max(e.common[m0 : m1+1])
+		e.lnA0[b], _ = math.Lgamma(float64(m0) + e.nA)
+		e.lnA1[b], _ = math.Lgamma(float64(m1) + e.nA)
+	}
+	e.f0 = make([][]float64, nsub)
+	e.f1 = make([][]float64, nsub)
+	return e, nil
+}
+
+// span returns the first and last grid point of block b.
+func (e *engine) span(b int) (m0, m1 int) {
+	m0 = b * blockLen
+	return m0, min(m0+blockLen, e.grid) - 1
+}
+
+// ends returns F_s at the first and last point of every block.
+func (e *engine) ends(s uint16) (f0, f1 []float64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.f0[s] == nil {
+		f0, f1 := make([]float64, e.nb), make([]float64, e.nb)
+		for b := range e.nb {
+			m0, m1 := e.span(b)
+			l0, _ := math.Lgamma(float64(m0) + e.zs[s])
+			l1, _ := math.Lgamma(float64(m1) + e.zs[s])
+			f0[b], f1[b] = l0-e.lnA0[b], l1-e.lnA1[b]
+		}
+		e.f0[s], e.f1[s] = f0, f1
+	}
+	return e.f0[s], e.f1[s]
+}
+
+// model is one graph as the engine sees it.
+type model struct {
+	cl, sp []uint16
+	// base is the graph's log prior plus Σ_C cst − Σ_S cst.
+	base float64
+}
+
+func (e *engine) model(g *graph, logPrior float64) model {
+	cl, sp := g.decompose()
+	md := model{cl: cl, sp: sp, base: logPrior}
+	for _, c := range cl {
+		md.base += e.cst[c]
+	}
+	for _, s := range sp {
+		md.base -= e.cst[s]
+	}
+	return md
+}
+
+// bounds is a graph's outline on the grid: the blocks that can hold terms
+// within cut of its largest, a lower bound on its largest term (its
+// largest at a block's first point) and an upper bound.
+type bounds struct {
+	keep         []bool
+	lower, upper float64
+}
+
+// outline bounds a graph's terms block by block. Every F_s decreases in m
+// (z_s + a_s < n + A), so within a block Σ_C F_C is largest at its first
+// point and −Σ_S F_S at its last.
+func (e *engine) outline(md *model, scratchA, scratchU []float64) bounds {
+	a, u := scratchA[:e.nb], scratchU[:e.nb]
+	for b := range e.nb {
+		m0, _ := e.span(b)
+		a[b] = md.base + e.common[m0]
+		u[b] = md.base + e.cmax[b]
+	}
+	for _, c := range md.cl {
+		f0, _ := e.ends(c)
+		for b, v := range f0 {
+			a[b] += v
+			u[b] += v
+		}
+	}
+	for _, s := range md.sp {
+		f0, f1 := e.ends(s)
+		for b := range a {
+			a[b] -= f0[b]
+			u[b] -= f1[b]
+		}
+	}
+	bd := bounds{keep: make([]bool, e.nb), lower: slices.Max(a), upper: math.Inf(-1)}
+	for b, v := range u {
+		if v >= bd.lower-cut {
+			bd.keep[b] = true
+			bd.upper = max(bd.upper, v)
+		}
+	}
+	return bd
+}
+
+// passOut says where a pass puts its terms.
+type passOut struct {
+	// col, when not nil, receives Σ_g exp(w_g(m) − offset_g) per grid point.
+	col []float64
+	// own[g], when not nil, receives graph g's terms.
+	own [][]float64
+}
+
+// nchunks is the fixed number of pieces a pass is cut into, so that its
+// sums do not depend on the number of cores.
+const nchunks = 16
+
+// pass adds up exp(w_g(m) − offset[g]) over the kept blocks of each graph
+// and returns each graph's sum. Terms below e^−745 are zero.
+func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []float64, out passOut) ([]float64, error) {
+	var used []uint16
+	seen := make([]bool, 1<<uint(e.k))
+	for _, md := range mds {
+		for _, s := range append(slices.Clone(md.cl), md.sp...) {
+			if !seen[s] {
+				seen[s] = true
+				used = append(used, s)
+			}
+		}
+	}
+	slices.Sort(used)
+	index := make([]int, 1<<uint(e.k))
+	for i, s := range used {
+		index[s] = i
+		e.ends(s)
+	}
+	per := (e.nb + nchunks - 1) / nchunks
+	rows := make([][]float64, nchunks)
+	err := pool.Run(ctx, nchunks, func() func(int) error {
+		f := make([]float64, len(used)*blockLen)
+		w := make([]float64, blockLen)
+		cl := make([]int, 0, 16)
+		sp := make([]int, 0, 16)
+		return func(ch int) error {
+			r := make([]float64, len(mds))
+			rows[ch] = r
+			for b := ch * per; b < min((ch+1)*per, e.nb); b++ {
+				m0, m1 := e.span(b)
+				nm := m1 - m0 + 1
+				any := false
+				for g := range mds {
+					if bds[g].keep[b] {
+						any = true
+						break
+					}
+				}
+				if !any {
+					continue
+				}
+				for i, s := range used {
+					f0, _ := e.ends(s)
+					row := f[i*blockLen : i*blockLen+nm]
+					d := 0.0
+					row[0] = f0[b]
+					for j := 1; j < nm; j++ {
+						m := float64(m0 + j - 1)
+						d += math.Log(m+e.zs[s]) - math.Log(m+e.nA)
+						row[j] = f0[b] + d
+					}
+				}
+				for g := range mds {
+					if !bds[g].keep[b] {
+						continue
+					}
+					md := &mds[g]
+					cl, sp = cl[:0], sp[:0]
+					for _, c := range md.cl {
+						cl = append(cl, index[c]*blockLen)
+					}
+					for _, s := range md.sp {
+						sp = append(sp, index[s]*blockLen)
+					}
+					base := md.base - offset[g]
+					ww := w[:nm]
+					copy(ww, e.common[m0:m1+1])
+					for j := range ww {
+						ww[j] += base
+					}
+					for _, o := range cl {
+						for j, v := range f[o : o+nm] {
+							ww[j] += v
+						}
+					}
+					for _, o := range sp {
+						for j, v := range f[o : o+nm] {
+							ww[j] -= v
+						}
+					}
+					sum := 0.0
+					var own []float64
+					if out.own != nil && out.own[g] != nil {
+						own = out.own[g][m0 : m1+1]
+					}
+					for j, x := range ww {
+						if x < -745 {
+							continue
+						}
+						t := math.Exp(x)
+						sum += t
+						if own != nil {
+							own[j] = t
+						}
+						if out.col != nil {
+							out.col[m0+j] += t
+						}
+					}
+					r[g] += sum
+				}
+			}
+			return nil
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	total := make([]float64, len(mds))
+	for _, r := range rows {
+		for g, v := range r {
+			total[g] += v
+		}
+	}
+	return total, nil
+}
