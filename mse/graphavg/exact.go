@@ -15,9 +15,10 @@ import (
 const blockLen = 64
 
 // cut is how far below a graph's largest term (in log units) a block of
-// terms may lie and be skipped: e^−60 ≈ 9e−27, so that even 10^6 skipped
-// terms change a graph's mass by less than 1e−20 of itself.
-const cut = 60.0
+// terms may lie and be skipped: e^−40 ≈ 4e−18, so that even the 10^6
+// terms of a grid 30 times a 30,000-case table, all skipped, would change a
+// graph's mass by less than 1e−11 of itself.
+const cut = 40.0
 
 // engine holds what the posterior of every graph is computed from: the
 // margins of the table and the grid of Nmissing.
@@ -231,17 +232,19 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 	}
 	slices.Sort(used)
 	index := make([]int, 1<<uint(e.k))
+	f0s := make([][]float64, 1<<uint(e.k))
+	f1s := make([][]float64, 1<<uint(e.k))
 	for i, s := range used {
 		index[s] = i
-		e.ends(s)
+		f0s[s], f1s[s] = e.ends(s)
 	}
 	per := (e.nb + nchunks - 1) / nchunks
 	rows := make([][]float64, nchunks)
 	err := pool.Run(ctx, nchunks, func() func(int) error {
-		f := make([]float64, len(used)*blockLen)
+		rr := make([]float64, len(used)*blockLen)
+		ir := make([]float64, len(used)*blockLen)
+		rc := make([]float64, blockLen)
 		w := make([]float64, blockLen)
-		cl := make([]int, 0, 16)
-		sp := make([]int, 0, 16)
 		return func(ch int) error {
 			r := make([]float64, len(mds))
 			rows[ch] = r
@@ -258,61 +261,101 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 				if !any {
 					continue
 				}
+				// Ratios of consecutive terms: F_s(m+1) − F_s(m) =
+				// log((m + z_s + a_s)/(m + n + A)), so each graph's terms
+				// follow from its first by products, one exp per block.
 				for i, s := range used {
-					f0, _ := e.ends(s)
-					row := f[i*blockLen : i*blockLen+nm]
-					d := 0.0
-					row[0] = f0[b]
+					// Prefix products of the ratios: P_s(j) = e^(F_s(m0+j) − F_s(m0)).
+					row := rr[i*blockLen : i*blockLen+nm]
+					inv := ir[i*blockLen : i*blockLen+nm]
+					p := 1.0
+					row[0], inv[0] = 1, 1
 					for j := 1; j < nm; j++ {
 						m := float64(m0 + j - 1)
-						d += math.Log(m+e.zs[s]) - math.Log(m+e.nA)
-						row[j] = f0[b] + d
+						p *= (m + e.zs[s]) / (m + e.nA)
+						row[j], inv[j] = p, 1/p
 					}
+				}
+				rc[0] = 1
+				for j := 1; j < nm; j++ {
+					rc[j] = math.Exp(e.common[m0+j] - e.common[m0])
 				}
 				for g := range mds {
 					if !bds[g].keep[b] {
 						continue
 					}
 					md := &mds[g]
-					cl, sp = cl[:0], sp[:0]
+					x0 := md.base - offset[g] + e.common[m0]
+					sigma := md.base - offset[g] + e.cmax[b]
 					for _, c := range md.cl {
-						cl = append(cl, index[c]*blockLen)
+						x0 += f0s[c][b]
+						sigma += f0s[c][b]
 					}
 					for _, s := range md.sp {
-						sp = append(sp, index[s]*blockLen)
+						x0 -= f0s[s][b]
+						sigma -= f1s[s][b]
 					}
-					base := md.base - offset[g]
-					ww := w[:nm]
-					copy(ww, e.common[m0:m1+1])
-					for j := range ww {
-						ww[j] += base
+					// sigma bounds every term of the block.
+					if sigma < -745 {
+						continue
 					}
-					for _, o := range cl {
-						for j, v := range f[o : o+nm] {
-							ww[j] += v
+					rho := w[:nm]
+					copy(rho, rc[:nm])
+					for _, c := range md.cl {
+						o := index[c] * blockLen
+						for j, v := range rr[o : o+nm] {
+							rho[j] *= v
 						}
 					}
-					for _, o := range sp {
-						for j, v := range f[o : o+nm] {
-							ww[j] -= v
+					for _, s := range md.sp {
+						o := index[s] * blockLen
+						for j, v := range ir[o : o+nm] {
+							rho[j] *= v
 						}
 					}
-					sum := 0.0
 					var own []float64
 					if out.own != nil && out.own[g] != nil {
 						own = out.own[g][m0 : m1+1]
 					}
-					for j, x := range ww {
-						if x < -745 {
-							continue
+					var col []float64
+					if out.col != nil {
+						col = out.col[m0 : m1+1]
+					}
+					// Terms are (rho·e^(x0−σ))·e^σ: σ ≤ 700 bounds them all, so
+					// neither factor overflows and a product underflows only
+					// where the term itself is below e^−745.
+					t0, t1 := math.Exp(x0-sigma), math.Exp(sigma)
+					if x0-sigma < -700 {
+						// The first term is too far below the bound to scale
+						// the others by: take each term's own exp.
+						for j := range rho {
+							x := x0 + math.Log(rho[j])
+							rho[j] = 0
+							if x >= -745 {
+								rho[j] = math.Exp(x)
+							}
 						}
-						t := math.Exp(x)
-						sum += t
-						if own != nil {
-							own[j] = t
-						}
-						if out.col != nil {
-							out.col[m0+j] += t
+						t0, t1 = 1, 1
+					}
+					var s0, s1 float64
+					j := 0
+					for ; j+1 < nm; j += 2 {
+						v0, v1 := t0*rho[j]*t1, t0*rho[j+1]*t1
+						s0 += v0
+						s1 += v1
+						rho[j], rho[j+1] = v0, v1
+					}
+					if j < nm {
+						rho[j] = t0 * rho[j] * t1
+						s0 += rho[j]
+					}
+					sum := s0 + s1
+					if own != nil {
+						copy(own, rho)
+					}
+					if col != nil {
+						for j, v := range rho {
+							col[j] += v
 						}
 					}
 					r[g] += sum
