@@ -7,10 +7,10 @@ import (
 	"github.com/morketall/morketall/mse"
 )
 
-// MaxLists is the largest number of lists the method takes: graphs are
-// held as 16-bit adjacency masks and the margins of all 2^K − 1 subsets
-// of lists are tabulated.
-const MaxLists = 12
+// MaxLists is the largest number of lists the method takes: a graph's
+// edges are packed in 64 bits and the margins of all 2^K − 1 subsets of
+// lists are tabulated.
+const MaxLists = 11
 
 var errUnderflow = fmt.Errorf("%w: the posterior underflows on the grid (every term is below e^−745 of the bound)", mse.ErrNotEstimable)
 

@@ -1,0 +1,5 @@
+package graphavg
+
+import "context"
+
+func (f *fit) chain(ctx context.Context) error { return nil }
