@@ -19,7 +19,22 @@ func BenchmarkExact5(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := e.average(context.Background(), gs, nil); err != nil {
+				if _, err := e.average(context.Background(), gs, nil, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExact6 times the whole method on a 6-list table (18,154
+// graphs; dga has no graphs for 6 lists).
+func BenchmarkExact6(b *testing.B) {
+	for _, name := range []string{"ukdat", "ned"} {
+		b.Run(name, func(b *testing.B) {
+			tab := readTable(b, name)
+			for b.Loop() {
+				if _, err := (Method{}).Fit(context.Background(), tab); err != nil {
 					b.Fatal(err)
 				}
 			}

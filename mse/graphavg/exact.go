@@ -169,6 +169,8 @@ func (e *engine) model(g *graph, logPrior float64) model {
 type bounds struct {
 	keep         []bool
 	lower, upper float64
+	// mass bounds the log of the graph's total mass from above.
+	mass float64
 }
 
 // outline bounds a graph's terms block by block. Every F_s decreases in m
@@ -202,6 +204,16 @@ func (e *engine) outline(md *model, scratchA, scratchU []float64) bounds {
 			bd.upper = max(bd.upper, v)
 		}
 	}
+	s := 0.0
+	for b, v := range u {
+		if bd.keep[b] {
+			m0, m1 := e.span(b)
+			s += float64(m1-m0+1) * math.Exp(v-bd.upper)
+		}
+	}
+	// Skipped blocks hold at most e^−cut of the largest term each.
+	s += float64(e.grid) * math.Exp(bd.lower-cut-bd.upper)
+	bd.mass = bd.upper + math.Log(s)
 	return bd
 }
 

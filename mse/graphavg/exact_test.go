@@ -144,7 +144,7 @@ func TestEngineMatchesDGA(t *testing.T) {
 			if len(gs) != ref.Settings.NGraphs {
 				t.Fatalf("%d graphs, dga has %d", len(gs), ref.Settings.NGraphs)
 			}
-			av, err := e.average(context.Background(), gs, nil)
+			av, err := e.average(context.Background(), gs, nil, true)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -237,7 +237,7 @@ type topGraph struct {
 func (f *fit) exact(ctx context.Context) error {
 	gs := decomposableGraphs(f.k)
 	prior := f.graphPriors(gs)
-	av, err := f.e.average(ctx, gs, prior)
+	av, err := f.e.average(ctx, gs, prior, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return err

@@ -97,9 +97,17 @@ type averaged struct {
 	logMass []float64
 }
 
+// negligible is how far (in log units) a graph's mass may lie below the
+// heaviest graph's and be left out of the average: e^−50 ≈ 2e−22, so
+// that even all 617,675 graphs of 7 lists left out would move the
+// posterior by less than 1e−16.
+const negligible = 50.0
+
 // average computes the exact posterior over the given graphs with the
-// log prior weights prior (nil: uniform).
-func (e *engine) average(ctx context.Context, gs []graph, prior []float64) (*averaged, error) {
+// log prior weights prior (nil: uniform). With all false, graphs whose
+// mass is provably below e^−negligible of the heaviest's are left out
+// (weight 0); with all true every graph's weight is computed.
+func (e *engine) average(ctx context.Context, gs []graph, prior []float64, all bool) (*averaged, error) {
 	mds := make([]model, len(gs))
 	bds := make([]bounds, len(gs))
 	err := pool.Run(ctx, len(gs), func() func(int) error {
@@ -118,6 +126,40 @@ func (e *engine) average(ctx context.Context, gs []graph, prior []float64) (*ave
 		return nil, err
 	}
 	off := math.Inf(-1)
+	for _, b := range bds {
+		off = max(off, b.lower)
+	}
+	if !all {
+		// Keep only the graphs that can matter.
+		var kmd []model
+		var kbd []bounds
+		var kidx []int
+		for i, b := range bds {
+			if b.mass >= off-negligible {
+				kmd, kbd, kidx = append(kmd, mds[i]), append(kbd, b), append(kidx, i)
+			}
+		}
+		if len(kidx) < len(gs) {
+			sub, err := e.averageOf(ctx, kmd, kbd)
+			if err != nil {
+				return nil, err
+			}
+			av := &averaged{post: sub.post, weights: make([]float64, len(gs)), logMass: make([]float64, len(gs))}
+			for i := range av.logMass {
+				av.logMass[i] = math.Inf(-1)
+			}
+			for j, i := range kidx {
+				av.weights[i], av.logMass[i] = sub.weights[j], sub.logMass[j]
+			}
+			return av, nil
+		}
+	}
+	return e.averageOf(ctx, mds, bds)
+}
+
+// averageOf is average over outlined models.
+func (e *engine) averageOf(ctx context.Context, mds []model, bds []bounds) (*averaged, error) {
+	off := math.Inf(-1)
 	hi := math.Inf(-1)
 	for _, b := range bds {
 		off = max(off, b.lower)
@@ -128,7 +170,7 @@ func (e *engine) average(ctx context.Context, gs []graph, prior []float64) (*ave
 		// upper bound so that nothing overflows.
 		off = hi
 	}
-	offset := make([]float64, len(gs))
+	offset := make([]float64, len(mds))
 	for i := range offset {
 		offset[i] = off
 	}
@@ -141,7 +183,7 @@ func (e *engine) average(ctx context.Context, gs []graph, prior []float64) (*ave
 	if !ok {
 		return nil, errUnderflow
 	}
-	av := &averaged{post: post, weights: make([]float64, len(gs)), logMass: make([]float64, len(gs))}
+	av := &averaged{post: post, weights: make([]float64, len(mds)), logMass: make([]float64, len(mds))}
 	for i, r := range rows {
 		av.weights[i] = r / total
 		av.logMass[i] = math.Log(r) + off
