@@ -88,7 +88,11 @@ func TestEstimateMatchesDGA(t *testing.T) {
 // reference's truncation_sensitivity rows (quantiles exact, mean and sd
 // to 1e−6).
 func TestTruncationMatchesDGA(t *testing.T) {
-	for _, name := range []string{"artificial_3", "kosovo", "ukdat_5"} {
+	names := []string{"artificial_3", "kosovo"}
+	if testflags.Long() {
+		names = append(names, "ukdat_5")
+	}
+	for _, name := range names {
 		ref := readDGA(t, name)
 		tab := readTable(t, name)
 		for _, row := range ref.Truncation {
