@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -167,7 +168,7 @@ func (e *engine) model(g *graph, logPrior float64) model {
 // within cut of its largest, a lower bound on its largest term (its
 // largest at a block's first point) and an upper bound.
 type bounds struct {
-	keep         []bool
+	keep         bitset // by block
 	lower, upper float64
 	// mass bounds the log of the graph's total mass from above.
 	mass float64
@@ -197,16 +198,16 @@ func (e *engine) outline(md *model, scratchA, scratchU []float64) bounds {
 			u[b] -= f1[b]
 		}
 	}
-	bd := bounds{keep: make([]bool, e.nb), lower: slices.Max(a), upper: math.Inf(-1)}
+	bd := bounds{keep: newBitset(e.nb), lower: slices.Max(a), upper: math.Inf(-1)}
 	for b, v := range u {
 		if v >= bd.lower-cut {
-			bd.keep[b] = true
+			bd.keep.set(b)
 			bd.upper = max(bd.upper, v)
 		}
 	}
 	s := 0.0
 	for b, v := range u {
-		if bd.keep[b] {
+		if bd.keep.has(b) {
 			m0, m1 := e.span(b)
 			s += float64(m1-m0+1) * math.Exp(v-bd.upper)
 		}
@@ -223,6 +224,9 @@ type passOut struct {
 	col []float64
 	// own[g], when not nil, receives graph g's terms.
 	own [][]float64
+	// floor, when not 0, skips every block whose terms are all below
+	// e^floor (floor < 0); otherwise only those below e^−745 are.
+	floor float64
 }
 
 // nchunks is the fixed number of pieces a pass is cut into, so that its
@@ -250,6 +254,16 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 		index[s] = i
 		f0s[s], f1s[s] = e.ends(s)
 	}
+	// The graphs kept in each block, block by block.
+	byBlock := make([]bitset, e.nb)
+	for b := range byBlock {
+		byBlock[b] = newBitset(len(mds))
+	}
+	for g := range mds {
+		for b := range bds[g].keep.each {
+			byBlock[b].set(g)
+		}
+	}
 	per := (e.nb + nchunks - 1) / nchunks
 	rows := make([][]float64, nchunks)
 	err := pool.Run(ctx, nchunks, func() func(int) error {
@@ -263,14 +277,7 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 			for b := ch * per; b < min((ch+1)*per, e.nb); b++ {
 				m0, m1 := e.span(b)
 				nm := m1 - m0 + 1
-				any := false
-				for g := range mds {
-					if bds[g].keep[b] {
-						any = true
-						break
-					}
-				}
-				if !any {
+				if byBlock[b].empty() {
 					continue
 				}
 				// Ratios of consecutive terms: F_s(m+1) − F_s(m) =
@@ -292,10 +299,7 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 				for j := 1; j < nm; j++ {
 					rc[j] = math.Exp(e.common[m0+j] - e.common[m0])
 				}
-				for g := range mds {
-					if !bds[g].keep[b] {
-						continue
-					}
+				for g := range byBlock[b].each {
 					md := &mds[g]
 					x0 := md.base - offset[g] + e.common[m0]
 					sigma := md.base - offset[g] + e.cmax[b]
@@ -308,7 +312,7 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 						sigma -= f1s[s][b]
 					}
 					// sigma bounds every term of the block.
-					if sigma < -745 {
+					if sigma < -745 || out.floor != 0 && sigma < out.floor {
 						continue
 					}
 					rho := w[:nm]
@@ -386,4 +390,32 @@ func (e *engine) pass(ctx context.Context, mds []model, bds []bounds, offset []f
 		}
 	}
 	return total, nil
+}
+
+// bitset is a set of small integers.
+type bitset []uint64
+
+func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
+func (s bitset) set(i int)      { s[i>>6] |= 1 << uint(i&63) }
+func (s bitset) has(i int) bool { return s[i>>6]&(1<<uint(i&63)) != 0 }
+func (s bitset) empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// each yields the members in increasing order (for range-over-func).
+func (s bitset) each(f func(int) bool) {
+	for i, w := range s {
+		for w != 0 {
+			b := bits.TrailingZeros64(w)
+			if !f(i<<6 | b) {
+				return
+			}
+			w &= w - 1
+		}
+	}
 }
