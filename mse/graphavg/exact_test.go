@@ -179,6 +179,39 @@ func TestEngineMatchesDGA(t *testing.T) {
 			if got := av.post.mode(); float64(got) != ref.Mode {
 				t.Errorf("mode %d, dga %g", got, ref.Mode)
 			}
+			// The posterior of N given each of the heaviest graphs.
+			byCliques := map[string]graph{}
+			for i := range gs {
+				cl, _ := gs[i].decompose()
+				byCliques[cliqueKey(cl)] = gs[i]
+			}
+			var top []graph
+			for _, tm := range ref.TopModels {
+				top = append(top, byCliques[cliqueKey(parseCliques(t, tm.Cliques))])
+			}
+			conds, err := e.conditional(context.Background(), top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, tm := range ref.TopModels {
+				c := conds[i]
+				// A mode on a plateau flatter than rounding can tell is
+				// any point of it: dga's mode must hold our largest
+				// probability to a relative 1e−8 (lgamma near 3e6 rounds at
+				// 7e−10 in absolute terms).
+				pm, pd := c.p[c.mode()-c.n], c.p[int(tm.CondMode)-c.n]
+				if relErr(c.mean(), tm.CondMean) > 1e-6 || relErr(pd, pm) > 1e-8 {
+					t.Errorf("given %s: mean %.10g mode %d, dga %.10g %g", tm.Cliques, c.mean(), c.mode(), tm.CondMean, tm.CondMode)
+				}
+				if float64(c.mode()) != tm.CondMode {
+					t.Logf("given %s: mode %d, dga %g, probabilities differ by %.2g relative", tm.Cliques, c.mode(), tm.CondMode, relErr(pd, pm))
+				}
+				for k, v := range tm.CondQ {
+					if got := c.quantile(qkey(t, k)); float64(got) != v {
+						t.Errorf("given %s: quantile %s %d, dga %g", tm.Cliques, k, got, v)
+					}
+				}
+			}
 		})
 	}
 }
