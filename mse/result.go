@@ -83,8 +83,11 @@ type Result struct {
 	Strata []StratumResult `json:"strata,omitempty"`
 	// LinkageError is the linkage-error sensitivity, when requested.
 	LinkageError *LinkageErrorResult `json:"linkage_error,omitempty"`
-	Warnings     []string            `json:"warnings,omitempty"`
-	Version      string              `json:"version,omitempty"`
+	// Comparison puts other methods' estimates beside this one, when
+	// requested.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	Warnings   []string    `json:"warnings,omitempty"`
+	Version    string      `json:"version,omitempty"`
 
 	boot *bootRaw // the raw bootstrap, for stratified totals
 }
@@ -364,4 +367,41 @@ type LinkageErrorResult struct {
 type QuantileValue struct {
 	Quantile float64 `json:"quantile"`
 	Value    float64 `json:"value"`
+}
+
+// Comparison puts several methods' estimates of one table side by side
+// (package study computes it): the log-linear, Rcapture, latent-class and
+// graph-averaging estimates with their intervals, and warnings in plain
+// language when they disagree beyond their intervals or when the data show
+// signs of heterogeneous capture.
+type Comparison struct {
+	Rows []ComparisonRow `json:"rows"`
+	// Warnings say in plain language what the comparison shows.
+	Warnings []string `json:"warnings"`
+	// Heterogeneity lists the signs of heterogeneous capture found (each
+	// a short sentence), empty when there are none.
+	Heterogeneity []string `json:"heterogeneity_signs"`
+}
+
+// ComparisonRow is one method's estimate in a Comparison.
+type ComparisonRow struct {
+	// Procedure is "method/interval" as the study suite writes it.
+	Procedure string   `json:"procedure"`
+	Method    string   `json:"method"`
+	Status    Status   `json:"status"`
+	Reason    string   `json:"reason,omitempty"`
+	Model     string   `json:"model,omitempty"`
+	Estimate  *float64 `json:"estimate,omitempty"`
+	// Lower95 and Upper95 are the 95% interval (absent when the method
+	// gives none; Upper95 absent and Open95 set for an open upper limit).
+	Lower95 *float64 `json:"lower95,omitempty"`
+	Upper95 *float64 `json:"upper95,omitempty"`
+	Open95  bool     `json:"open95,omitempty"`
+	// IntervalMethod names the interval (bca, profile, posterior, …) and
+	// Conditional marks one conditional on the chosen model.
+	IntervalMethod string `json:"interval_method,omitempty"`
+	Conditional    bool   `json:"conditional_on_model,omitempty"`
+	// AIC is the fit's AIC when the method has one (for comparing the
+	// Rcapture models' fits).
+	AIC *float64 `json:"aic,omitempty"`
 }

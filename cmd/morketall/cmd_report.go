@@ -55,7 +55,7 @@ const reportLinkErrReps = 200
 // reportFlags are the report command's flags.
 type reportFlags struct {
 	out, linkPath, tablePath, strata, title, method *string
-	publish, force                                  *bool
+	publish, force, compare                         *bool
 	nboot                                           *int
 	seed                                            *uint64
 	settings                                        *methods.Settings
@@ -75,6 +75,7 @@ func defineReportFlags(fs *flag.FlagSet) *reportFlags {
 		nboot:     fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates when INPUT is a table, 10 to %d", mse.MaxNBoot)),
 		seed:      fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap (INPUT a table) and of the linkage-error table"),
 		force:     fs.Bool("force", false, "replace existing output files"),
+		compare:   fs.Bool("compare", false, "also estimate the table by the other families' methods and show them side by side (needs the table)"),
 	}
 }
 
@@ -137,6 +138,16 @@ func runReport(e *env, args []string) error {
 		if err := reportLinkage(e, m, in, meth, *f.seed); err != nil {
 			return err
 		}
+	}
+	if *f.compare {
+		if in.Table == nil || meth == nil || !in.Result.Estimated() {
+			return usagef("--compare needs the overlap table (INPUT or --table) and an estimate whose method can be re-run")
+		}
+		c, err := compareMethods(e, in.Table.Collapse(), meth, optionsOf(in.Result), in.Result)
+		if err != nil {
+			return err
+		}
+		in.Result.Comparison = c
 	}
 	if *f.linkPath != "" {
 		if err := addSource(m, in, "linkage report", *f.linkPath); err != nil {

@@ -122,6 +122,11 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">Dots are the estimates of the best models (the chosen one in orange) with their 95% intervals conditional on each model; the dashed line is the number of people observed, below which no estimate can fall.</p>
 {{with .ModelsTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{with .ModelsNote}}<p class="note">{{.}}</p>{{end}}
+{{with .Compare}}<h3 id="comparison">Other methods</h3>
+<p>The same lists estimated by methods that make other assumptions: log-linear models (which allow for dependence between lists), Rcapture's models (some of which allow for people who are harder to find than others) and, where available, Bayesian models. When they agree, the estimate does not hang on one method's assumptions; when they disagree, the data cannot decide between the assumptions and the true uncertainty is larger than any one interval.</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+{{range .Warnings}}<p class="caveat">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="bootstrap">
