@@ -169,6 +169,7 @@ func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, erro
 		Method:   m.Name(),
 		Options:  o.info(m),
 	}
+	r.Warnings = append(r.Warnings, t.overlapWarnings()...)
 	f, err := m.Fit(ctx, t)
 	if err != nil {
 		return nil, err

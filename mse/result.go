@@ -49,7 +49,7 @@ func (s Status) Err() error {
 }
 
 // Result is an estimate with everything needed to report it. Its JSON
-// form is the estimate JSON of DESIGN.md; field names are a contract.
+// form is the estimate JSON of the README; field names are a contract.
 type Result struct {
 	Lists    []string `json:"lists"`
 	Observed int      `json:"observed"`
@@ -83,8 +83,11 @@ type Result struct {
 	Strata []StratumResult `json:"strata,omitempty"`
 	// LinkageError is the linkage-error sensitivity, when requested.
 	LinkageError *LinkageErrorResult `json:"linkage_error,omitempty"`
-	Warnings     []string            `json:"warnings,omitempty"`
-	Version      string              `json:"version,omitempty"`
+	// Comparison puts other methods' estimates beside this one, when
+	// requested.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	Warnings   []string    `json:"warnings,omitempty"`
+	Version    string      `json:"version,omitempty"`
 
 	boot *bootRaw // the raw bootstrap, for stratified totals
 }
@@ -161,7 +164,7 @@ func InfoOf(m Model, lists []string) *ModelInfo {
 	return mi
 }
 
-// FitInfo describes the selected model's fit (DESIGN.md "fit").
+// FitInfo describes the selected model's fit (the estimate JSON's "fit").
 type FitInfo struct {
 	Deviance float64 `json:"deviance"`
 	// DF is fitted cells minus fitted parameters; DFAllCells is 2^K − 1
@@ -317,7 +320,7 @@ type Mass struct {
 }
 
 // Diagnostics are the convergence diagnostics of a Markov chain method
-// (DESIGN.md invariant 6): several chains, split-R̂ and the bulk and tail
+// (a chain result is never reported without them): several chains, split-R̂ and the bulk and tail
 // effective sample sizes (Vehtari et al. 2021) of N and of the
 // log-likelihood.
 type Diagnostics struct {
@@ -368,4 +371,41 @@ type LinkageErrorResult struct {
 type QuantileValue struct {
 	Quantile float64 `json:"quantile"`
 	Value    float64 `json:"value"`
+}
+
+// Comparison puts several methods' estimates of one table side by side
+// (package study computes it): the log-linear, Rcapture, latent-class and
+// graph-averaging estimates with their intervals, and warnings in plain
+// language when they disagree beyond their intervals or when the data show
+// signs of heterogeneous capture.
+type Comparison struct {
+	Rows []ComparisonRow `json:"rows"`
+	// Warnings say in plain language what the comparison shows.
+	Warnings []string `json:"warnings"`
+	// Heterogeneity lists the signs of heterogeneous capture found (each
+	// a short sentence), empty when there are none.
+	Heterogeneity []string `json:"heterogeneity_signs"`
+}
+
+// ComparisonRow is one method's estimate in a Comparison.
+type ComparisonRow struct {
+	// Procedure is "method/interval" as the study suite writes it.
+	Procedure string   `json:"procedure"`
+	Method    string   `json:"method"`
+	Status    Status   `json:"status"`
+	Reason    string   `json:"reason,omitempty"`
+	Model     string   `json:"model,omitempty"`
+	Estimate  *float64 `json:"estimate,omitempty"`
+	// Lower95 and Upper95 are the 95% interval (absent when the method
+	// gives none; Upper95 absent and Open95 set for an open upper limit).
+	Lower95 *float64 `json:"lower95,omitempty"`
+	Upper95 *float64 `json:"upper95,omitempty"`
+	Open95  bool     `json:"open95,omitempty"`
+	// IntervalMethod names the interval (bca, profile, posterior, …) and
+	// Conditional marks one conditional on the chosen model.
+	IntervalMethod string `json:"interval_method,omitempty"`
+	Conditional    bool   `json:"conditional_on_model,omitempty"`
+	// AIC is the fit's AIC when the method has one (for comparing the
+	// Rcapture models' fits).
+	AIC *float64 `json:"aic,omitempty"`
 }

@@ -82,7 +82,7 @@ type ReadOptions struct {
 	KeepNonInformative bool
 }
 
-// ReadTable reads an overlap table in the CSV format of DESIGN.md: a header
+// ReadTable reads an overlap table in the CSV format of the README: a header
 // row, one 0/1 column per list, optional declared stratum columns and a
 // count column. Errors give the line and column, never a cell's value.
 func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
@@ -577,7 +577,7 @@ func NewTable(lists []string, patterns []Pattern, counts []int) (*Table, error) 
 	return t, nil
 }
 
-// WriteCSV writes the table in the CSV format of DESIGN.md, rows in order.
+// WriteCSV writes the table in the CSV format of the README, rows in order.
 func (t *Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := append(append(slices.Clone(t.Lists), t.Strata...), "count")
@@ -620,4 +620,75 @@ func (t *Table) SubTable(target int) *Table {
 		}
 	}
 	return sub.SelectLists(idx)
+}
+
+// ListGroups returns the lists in groups that share cases: lists i and j
+// are in one group when some case is on both, or on lists that connect
+// them. A table whose lists form one group returns one group.
+func (t *Table) ListGroups() [][]int {
+	k := t.K()
+	parent := make([]int, k)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for _, r := range t.Rows {
+		if r.Count <= 0 || r.Pattern.Size() < 2 {
+			continue
+		}
+		first := -1
+		for i := range k {
+			if r.Pattern.Has(i) {
+				if first < 0 {
+					first = i
+				} else {
+					parent[find(i)] = find(first)
+				}
+			}
+		}
+	}
+	var groups [][]int
+	index := map[int]int{}
+	for i := range k {
+		root := find(i)
+		g, ok := index[root]
+		if !ok {
+			g = len(groups)
+			index[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// overlapWarnings says when lists share no case with the others: the
+// estimate then rests on what the method assumes about lists it cannot
+// compare.
+func (t *Table) overlapWarnings() []string {
+	groups := t.ListGroups()
+	if len(groups) < 2 {
+		return nil
+	}
+	var out []string
+	var parts []string
+	for _, g := range groups {
+		names := make([]string, len(g))
+		for i, l := range g {
+			names[i] = t.Lists[l]
+		}
+		if len(g) == 1 {
+			out = append(out, fmt.Sprintf("list %s shares no case with any other list: the data say nothing about how it relates to them", names[0]))
+		}
+		parts = append(parts, "{"+strings.Join(names, ", ")+"}")
+	}
+	out = append(out, fmt.Sprintf("the lists fall into %d groups that share no case (%s): the estimate rests on the method's assumption about how the groups relate, not on the data", len(groups), strings.Join(parts, " and ")))
+	return out
 }

@@ -71,6 +71,8 @@ type view struct {
 	ModelsPlot  template.HTML
 	ModelsNote  string
 
+	Compare *compareView
+
 	Boot      bool
 	BootPlot  template.HTML
 	BootTable *table
@@ -118,10 +120,20 @@ func build(in *Input, o Options) (*view, error) {
 		title = "Hidden victims of human trafficking: an estimate"
 	}
 	b.v = &view{Title: title, Publish: b.pub, Version: in.Version, Sources: in.Sources, ListNames: b.r.Lists}
+	if b.pub {
+		// A digest of an exact input (the overlap table) would undo the
+		// disclosure control: the few tables that round to the published
+		// counts can be tried against it. The published report names its
+		// inputs only.
+		b.v.Sources = nil
+		for _, s := range in.Sources {
+			b.v.Sources = append(b.v.Sources, Source{Role: s.Role, Name: s.Name})
+		}
+	}
 	if !in.Generated.IsZero() {
 		b.v.Generated = in.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.bootstrap, b.strata, b.linkage, b.linkErrors, b.method}
+	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.strata, b.linkage, b.linkErrors, b.method}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return nil, err

@@ -122,6 +122,11 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">Dots are the estimates of the best models (the chosen one in orange) with their 95% intervals conditional on each model; the dashed line is the number of people observed, below which no estimate can fall.</p>
 {{with .ModelsTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{with .ModelsNote}}<p class="note">{{.}}</p>{{end}}
+{{with .Compare}}<h3 id="comparison">Other methods</h3>
+<p>The same lists estimated by methods that make other assumptions: log-linear models (which allow for dependence between lists), Rcapture's models (some of which allow for people who are harder to find than others) and, where available, Bayesian models. When they agree, the estimate does not hang on one method's assumptions; when they disagree, the data cannot decide between the assumptions and the true uncertainty is larger than any one interval.</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+{{range .Warnings}}<p class="caveat">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="bootstrap">
@@ -172,8 +177,8 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <h2>Method and audit</h2>
 <dl class="kv">{{range .Fit}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
 {{with .Warnings}}<h3>Warnings</h3><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th><th>SHA-256</th></tr></thead><tbody>
-{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}
+{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th>{{if not $.Publish}}<th>SHA-256</th>{{end}}</tr></thead><tbody>
+{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td>{{if not $.Publish}}<td><code>{{.SHA256}}</code></td>{{end}}</tr>{{end}}
 </tbody></table>{{end}}
 </section>
 <footer>Made with morketall{{with .Version}} {{.}}{{end}}, privacy-preserving Multiple Systems Estimation. {{if .Publish}}Disclosure control: counts are rounded to multiples of 3 with totals kept consistent (a 0 means 0, 1 or 2); lists with fewer than 3 people and strata with fewer than 10 are withheld; estimates are rounded to the nearest 10.{{else}}INTERNAL report: do not publish.{{end}}</footer>

@@ -1,18 +1,5 @@
 package study
 
-// Simulation studies (this file, simstudy.go, procedure.go) ask of a
-// procedure what no single data set can: would it have found the truth?
-// A Population of known size — a named scenario or the parametric
-// population of a fitted model — is sampled many times (Sample), every
-// Procedure (a method and an interval) is run on every table (Simulate),
-// and its bias, errors, interval coverage and model choices are
-// summarised. InternalConsistency (consistency.go) and ListSensitivity
-// (sensitivity.go) apply the same procedures to a real table instead.
-//
-// Randomness is explicit: table r comes from its own PCG stream seeded by
-// (seed, r), and each procedure's bootstrap on it from a seed derived
-// from (seed, r, procedure), so results depend on the seed alone.
-
 import (
 	"context"
 	"errors"
