@@ -182,13 +182,12 @@ func (m Method) Fit(ctx context.Context, t *mse.Table) (mse.Fit, error) {
 	}
 	m = m.resolved(t)
 	f := &fit{k: k, lists: t.Lists, n: t.N(), m: m}
-	if groups := overlapGroups(t); len(groups) > 1 {
-		msg := disconnectedMessage(groups, t.Lists)
-		if !m.AllowDisconnected {
-			f.err = fmt.Errorf("%w: %s; the data say nothing about how these groups depend on each other, so N would rest on the prior and the grid alone (dga reports a number here regardless); estimate the groups separately, or set --allow-disconnected to see that posterior", mse.ErrNotEstimable, msg)
-			return f, nil
-		}
-		f.warnings = append(f.warnings, msg+": the posterior of N rests on the prior and the grid, not on the data")
+	// The driver warns of lists that share no case; the posterior of N
+	// would then rest on the prior and the grid, so it is refused unless
+	// asked for.
+	if groups := t.ListGroups(); len(groups) > 1 && !m.AllowDisconnected {
+		f.err = fmt.Errorf("%w: %s; the data say nothing about how these groups depend on each other, so N would rest on the prior and the grid alone (dga reports a number here regardless); estimate the groups separately, or set --allow-disconnected to see that posterior", mse.ErrNotEstimable, disconnectedMessage(groups, t.Lists))
+		return f, nil
 	}
 	e, err := newEngine(k, t.Cells(), m.Delta, m.MaxMissing, m.logPrior())
 	if err != nil {
@@ -407,53 +406,6 @@ func (f *fit) Intervals(ctx context.Context, kind mse.IntervalKind, quantiles []
 		iv = append(iv, mse.Limit("posterior", q, &v, false, ""))
 	}
 	return iv, nil, nil
-}
-
-// overlapGroups returns the groups of lists connected by shared cases
-// (lists i and j are joined when some case is on both).
-func overlapGroups(t *mse.Table) [][]int {
-	k := t.K()
-	parent := make([]int, k)
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	for _, r := range t.Rows {
-		if r.Count == 0 {
-			continue
-		}
-		first := -1
-		for i := range k {
-			if r.Pattern.Has(i) {
-				if first < 0 {
-					first = i
-				} else {
-					parent[find(i)] = find(first)
-				}
-			}
-		}
-	}
-	byRoot := map[int][]int{}
-	var roots []int
-	for i := range k {
-		r := find(i)
-		if _, ok := byRoot[r]; !ok {
-			roots = append(roots, r)
-		}
-		byRoot[r] = append(byRoot[r], i)
-	}
-	var out [][]int
-	for _, r := range roots {
-		out = append(out, byRoot[r])
-	}
-	return out
 }
 
 func disconnectedMessage(groups [][]int, lists []string) string {

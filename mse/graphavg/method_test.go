@@ -133,11 +133,8 @@ func TestDisconnectedLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Estimated() || len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "share no case") {
+	if !r.Estimated() || len(r.Warnings) == 0 || !strings.Contains(strings.Join(r.Warnings, " "), "share no case") {
 		t.Fatalf("allowed: %s %v", r.Status, r.Warnings)
-	}
-	if g := overlapGroups(readTable(t, "ukdat_5")); len(g) != 1 {
-		t.Errorf("ukdat_5 groups %v", g)
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 	"github.com/morketall/morketall/mse/graphavg"
 )
 
-// Averaging over decomposable graphical models (package graphavg).
+// Averaging over decomposable graphical models (package graphavg). The
+// file sorts after loglin.go and rcapture.go so that help lists the
+// log-linear methods first (entries register in file order).
 func init() {
-	register(entry{"graph-average", "dga's Bayesian averaging over decomposable graphs, exact up to 6 lists, a Markov chain above (--delta, --nmissing-max, --prior, --allow-disconnected, --chains …)",
+	register(entry{"graph-average", "dga's Bayesian averaging over decomposable graphs (--delta, --nmissing-max, --prior, --chains …)",
 		[]string{"delta", "nmissing-max", "prior", "allow-disconnected", "chains", "iter", "burnin", "thin"},
 		func(s Settings) (mse.Method, error) {
 			m := graphavg.Method{Chains: s.Chains, Iter: s.Iter, Burnin: s.Burnin, Thin: s.Thin}
@@ -40,9 +42,16 @@ func init() {
 			}
 			return m, nil
 		}})
-	extraFlag("delta", "graph-average: the hyper-Dirichlet prior count per cell (default 2^-K, dga's)")
-	extraFlag("nmissing-max", "graph-average: the grid of unseen people runs 0 … this (default 30 × observed, the dga reference runs')")
-	extraFlag("prior", "graph-average: prior on N, inverse (1/N, dga's) or uniform")
+	compared = append(compared, "graph-average/posterior")
+	for _, f := range []struct{ name, usage string }{
+		{"delta", "graph-average: the hyper-Dirichlet prior count per cell (default 2^-K, dga's)"},
+		{"nmissing-max", "graph-average: the grid of unseen people runs 0 … this (default 30 × observed, the dga reference runs')"},
+		{"prior", "graph-average: prior on N, inverse (1/N, dga's) or uniform"},
+	} {
+		defineFlag(f.name, func(fs *flag.FlagSet, s *Settings) {
+			fs.Func(f.name, f.usage, func(v string) error { s.Extra[f.name] = v; return nil })
+		})
+	}
 	defineFlag("allow-disconnected", func(fs *flag.FlagSet, s *Settings) {
 		fs.BoolFunc("allow-disconnected", "graph-average: estimate even when the lists fall into groups that share no case (the answer then rests on the prior)", func(v string) error {
 			b, err := strconv.ParseBool(v)
