@@ -27,7 +27,7 @@ type graphCache struct {
 }
 
 // stat returns a graph's mass and conditional mean, computing them once.
-func (f *fit) stat(ctx context.Context, c *graphCache, g graph) (graphStat, error) {
+func (f *fit) stat(c *graphCache, sc *scratch, g graph) (graphStat, error) {
 	key := g.key()
 	c.mu.Lock()
 	st, ok := c.m[key]
@@ -39,26 +39,12 @@ func (f *fit) stat(ctx context.Context, c *graphCache, g graph) (graphStat, erro
 	if f.m.GraphLogPrior != nil {
 		lp = f.graphPriors([]graph{g})[0]
 	}
-	e := f.e
-	md := e.model(&g, lp)
-	bd := e.outline(&md, make([]float64, e.nb), make([]float64, e.nb))
-	off := bd.lower
-	if bd.upper-off > 700 {
-		off = bd.upper
-	}
-	col := make([]float64, e.grid)
-	rows, err := e.pass(ctx, []model{md}, []bounds{bd}, []float64{off}, passOut{col: col})
-	if err != nil {
-		return st, err
-	}
-	if !(rows[0] > 0) {
+	md := f.e.model(&g, lp)
+	lm, mean, ok := f.e.massAndMean(&md, sc)
+	if !ok {
 		return st, errUnderflow
 	}
-	mean := 0.0
-	for m, v := range col {
-		mean += v * float64(f.n+m)
-	}
-	st = graphStat{logMass: math.Log(rows[0]) + off, mean: mean / rows[0]}
+	st = graphStat{logMass: lm, mean: mean}
 	c.mu.Lock()
 	c.m[key] = st
 	c.mu.Unlock()
@@ -80,6 +66,8 @@ type chainRun struct {
 // each by its share of the draws.
 func (f *fit) chain(ctx context.Context) error {
 	m := f.m
+	f.e.preparePrefixes()
+	f.e.commonRatios()
 	cache := &graphCache{m: map[uint64]graphStat{}}
 	runs := make([]chainRun, m.Chains)
 	base := seed.Mix(m.Seed, "graphavg", "chain")
@@ -215,7 +203,8 @@ func (f *fit) runChain(ctx context.Context, cache *graphCache, rng interface {
 			g = g2
 		}
 	}
-	cur, err := f.stat(ctx, cache, g)
+	sc := f.e.newScratch()
+	cur, err := f.stat(cache, sc, g)
 	if err != nil {
 		return chainRun{}, err
 	}
@@ -230,7 +219,7 @@ func (f *fit) runChain(ctx context.Context, cache *graphCache, rng interface {
 		g2.toggle(p.i, p.j)
 		r.proposed++
 		if g2.chordal() {
-			st, err := f.stat(ctx, cache, g2)
+			st, err := f.stat(cache, sc, g2)
 			if err != nil {
 				return r, err
 			}

@@ -76,7 +76,7 @@
 // Above, a Markov chain over decomposable graphs (Madigan and York's MC³:
 // toggle one edge chosen uniformly at random, refuse a non-decomposable
 // result, accept by the ratio of the two graphs' exact posterior masses)
-// visits them: by default 4 chains of 1,000 + 5,000 iterations from
+// visits them: by default 4 chains of 2,000 + 20,000 iterations from
 // dispersed random starts, each seeded from the one seed (internal/seed),
 // so the result depends on the seed alone. The posterior of N is the
 // average of the exact conditional posteriors of the graphs visited,

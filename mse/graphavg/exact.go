@@ -48,6 +48,9 @@ type engine struct {
 
 	mu     sync.Mutex
 	f0, f1 [][]float64 // per subset, lazily: F at each block's first and last point
+	cratio []float64   // lazily: see commonRatios
+	pre    [][]float64 // lazily, per subset: see prefixes
+	preInv [][]float64
 }
 
 // newEngine prepares the margins of cell counts y (indexed by pattern,
