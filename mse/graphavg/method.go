@@ -309,10 +309,14 @@ func (f *fit) gridWarning() {
 
 func quantileLabel(q float64) string { return strconv.FormatFloat(100*q, 'g', -1, 64) + "%" }
 
-// Estimate is the posterior median of N.
+// Estimate is the posterior median of N. A posterior whose mode is the
+// grid's last point (still rising there) is not estimable.
 func (f *fit) Estimate() (float64, error) {
 	if f.err != nil {
 		return 0, f.err
+	}
+	if f.post.mode() == f.n+len(f.post.p)-1 {
+		return 0, fmt.Errorf("%w: the posterior of N still rises at the end of the grid (Nmissing = %d), so the grid, not the data, decides the answer; widen the grid (--nmissing-max)", mse.ErrNotEstimable, len(f.post.p)-1)
 	}
 	return float64(f.post.quantile(0.5)), nil
 }
@@ -352,6 +356,19 @@ func (f *fit) Report(r *mse.Result, top int) {
 	}
 	if f.err != nil {
 		return
+	}
+	if r.Options.Settings == nil {
+		r.Options.Settings = map[string]any{}
+	}
+	s := r.Options.Settings
+	s["delta"], s["nmissing_max"] = f.m.Delta, f.m.MaxMissing
+	if f.k <= f.m.ExactMaxLists {
+		s["graphs"] = "all"
+		s["graphs_enumerated"] = f.ngraphs
+	} else {
+		s["graphs"] = "chain"
+		s["chains"], s["iter"], s["burnin"], s["thin"] = f.m.Chains, f.m.Iter, f.m.Burnin, f.m.Thin
+		s["distinct_graphs"] = f.ngraphs
 	}
 	if len(f.top) > 0 {
 		r.Model = mse.InfoOf(f.top[0].model(), f.lists)
@@ -403,8 +420,15 @@ func (f *fit) Intervals(ctx context.Context, kind mse.IntervalKind, quantiles []
 		return nil, nil, f.err
 	}
 	var iv mse.Intervals
+	end := f.n + len(f.post.p) - 1
 	for _, q := range quantiles {
 		v := float64(f.post.quantile(q))
+		if int(v) == end {
+			// The quantile is the grid's end: the untruncated posterior's
+			// lies beyond it.
+			iv = append(iv, mse.Limit("posterior", q, nil, false, fmt.Sprintf("at the end of the grid (N = %d): the posterior beyond it is cut off; widen --nmissing-max", end)))
+			continue
+		}
 		iv = append(iv, mse.Limit("posterior", q, &v, false, ""))
 	}
 	return iv, nil, nil

@@ -113,6 +113,37 @@ func TestTruncationMatchesDGA(t *testing.T) {
 	}
 }
 
+// A quantile at the grid's last point is an open limit: the posterior
+// beyond the grid is cut off.
+func TestLimitAtGridEnd(t *testing.T) {
+	// A posterior on N = 10, 11, 12 with probabilities 0.5, 0.3, 0.2: its
+	// 97.5% quantile is the grid's last point.
+	f := &fit{n: 10, post: dist{n: 10, p: []float64{0.5, 0.3, 0.2}}}
+	iv, _, err := f.Intervals(context.Background(), mse.IntervalPosterior, []float64{0.025, 0.5, 0.975})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *iv[0].Value != 10 || *iv[1].Value != 10 || iv[2].Value != nil || !strings.Contains(iv[2].Note, "end of the grid") {
+		t.Fatalf("%+v", iv)
+	}
+	if _, _, err := f.Intervals(context.Background(), mse.IntervalProfile, []float64{0.5}); !errors.Is(err, mse.ErrNoInterval) {
+		t.Errorf("profile: %v", err)
+	}
+	// A posterior still rising at the grid's end gives no estimate.
+	f = &fit{n: 10, post: dist{n: 10, p: []float64{0.2, 0.3, 0.5}}}
+	if _, err := f.Estimate(); !errors.Is(err, mse.ErrNotEstimable) || !strings.Contains(err.Error(), "end of the grid") {
+		t.Errorf("rising posterior: %v", err)
+	}
+	tab := readTable(t, "kosovo")
+	r, err := mse.Estimate(context.Background(), tab, Method{MaxMissing: 3000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Options.Settings["nmissing_max"] != 3000 || r.Options.Settings["graphs"] != "all" || r.Options.Settings["graphs_enumerated"] != 61 {
+		t.Errorf("settings %v", r.Options.Settings)
+	}
+}
+
 func TestDisconnectedLists(t *testing.T) {
 	// Lists A and B share cases, C shares none with either.
 	tab, err := mse.NewTable([]string{"A", "B", "C"}, []mse.Pattern{0b001, 0b010, 0b011, 0b100}, []int{30, 40, 10, 25})
