@@ -97,10 +97,12 @@
 //
 // Memory is a few arrays of the grid's length and one bit per graph and
 // block; dga materialises a graphs × grid matrix (1.6 GB for ned_5).
-// Speed, on the 2-core machine of the reference runs with other work
-// running: 0.3 s for ukdat_5 and 0.4 s for ned_5 (dga 5.9 s and 45 s),
-// about 5 s for the 6-list ukdat and 12 s for ned (18,154 graphs on a
-// grid of 82,000 and 247,000 points).
+// Speed (CPU time of the whole estimate command, measured on the 2-core
+// machine of the reference runs while it was shared): 0.16 s for ukdat_5
+// and 0.27 s for ned_5, 28 and 54 MB resident (dga: 5.9 s, and 45 s with
+// 1.6 GB); 2.3 s for the 6-list ukdat and 4.7 s for ned (18,154 graphs on
+// grids of 82,000 and 247,000 points); the default chains on the 8-list
+// New Orleans table about 6 s (27,000 distinct graphs met).
 //
 // # References
 //
