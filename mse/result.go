@@ -86,6 +86,9 @@ type Result struct {
 	// Comparison puts other methods' estimates beside this one, when
 	// requested.
 	Comparison *Comparison `json:"comparison,omitempty"`
+	// Assumptions is the estimate under what the data cannot tell, when
+	// requested.
+	Assumptions *AssumptionSensitivity `json:"assumption_sensitivity,omitempty"`
 	Warnings   []string    `json:"warnings,omitempty"`
 	Version    string      `json:"version,omitempty"`
 
@@ -408,4 +411,47 @@ type ComparisonRow struct {
 	// AIC is the fit's AIC when the method has one (for comparing the
 	// Rcapture models' fits).
 	AIC *float64 `json:"aic,omitempty"`
+}
+
+// AssumptionSensitivity is the estimate as a function of what the data
+// cannot tell: how much harder to find the people no list saw are than
+// the model assumes (under arbitrary heterogeneity the population size is
+// not identifiable; Link 2003). Package study computes it.
+type AssumptionSensitivity struct {
+	// Model is the hierarchical log-linear model refitted for the K-way
+	// columns (absent for other methods).
+	Model  string            `json:"model,omitempty"`
+	Points []AssumptionPoint `json:"points"`
+	// Sentence says in plain language what one point means.
+	Sentence string `json:"sentence"`
+}
+
+// AssumptionPoint is the estimate under one assumption.
+type AssumptionPoint struct {
+	// Harder is k: the people no list saw are taken to be k times harder
+	// to find than the model assumes, so there are k times as many of
+	// them (1: the estimate itself; the first-order effect when capture
+	// probabilities are small).
+	Harder float64 `json:"harder"`
+	// Estimate is n + k·(N̂ − n); Lower95 and Upper95 the estimate's 95%
+	// interval with its dark figure scaled the same way.
+	Estimate float64  `json:"estimate"`
+	Lower95  *float64 `json:"lower95,omitempty"`
+	Upper95  *float64 `json:"upper95,omitempty"`
+	// KWay is the same assumption written as the K-way interaction of the
+	// full table, for a log-linear model: the model refitted with it fixed
+	// (Gerritse, Bakker and van der Heijden 2015).
+	KWay *KWayRefit `json:"kway,omitempty"`
+}
+
+// KWayRefit is a hierarchical model refitted with the K-way interaction
+// of the full table fixed at LogOddsRatio = (−1)^K log k: for the
+// saturated model of the observed cells this makes the unseen k times as
+// many exactly; a smaller model absorbs part of it.
+type KWayRefit struct {
+	LogOddsRatio float64 `json:"log_odds_ratio"`
+	Estimate     float64 `json:"estimate"`
+	// Lower95 and Upper95 are the refit's model-conditional interval.
+	Lower95 *float64 `json:"lower95,omitempty"`
+	Upper95 *float64 `json:"upper95,omitempty"`
 }

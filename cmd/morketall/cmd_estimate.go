@@ -47,7 +47,7 @@ type estimateFlags struct {
 	method, interval, quantiles, strata, linkErr, out *string
 	nboot, linkErrReps, top                           *int
 	seed                                              *uint64
-	collapse, asJSON, force, compare                  *bool
+	collapse, asJSON, force, compare, assumptions     *bool
 	settings                                          *methods.Settings
 }
 
@@ -63,6 +63,7 @@ func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
 		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
 		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
 		top:         fs.Int("top", mse.DefaultTopModels, "number of top models to list, at least 1"),
+		assumptions: fs.Bool("assumptions", false, "also give the estimate if the people no list saw are k times harder to find than the model assumes (k = 0.5 … 5)"),
 		compare:     fs.Bool("compare", false, "also run the other families' methods (log-linear, Rcapture, Bayesian) and show them side by side, with warnings when they disagree or the data show heterogeneity"),
 		asJSON:      fs.Bool("json", false, "print the result as the estimate JSON"),
 		out:         fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout"),
@@ -180,6 +181,16 @@ func runEstimate(e *env, args []string) error {
 			return failf("linkage-error sensitivity: %s", trimPkg(err))
 		}
 		res.LinkageError = le
+	}
+	if *f.assumptions && res.Estimated() {
+		if len(t.Strata) > 0 {
+			return usagef("--assumptions takes one table: add --collapse")
+		}
+		a, err := study.Assumptions(t, res, nil)
+		if err != nil {
+			return failf("sensitivity to what the data cannot tell: %s", trimPkg(err))
+		}
+		res.Assumptions = a
 	}
 	if *f.compare && res.Estimated() {
 		c, err := compareMethods(e, t, m, opts, res)
@@ -336,6 +347,30 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 	}
 	if r.Comparison != nil {
 		printComparison(w, r.Comparison)
+	}
+	if a := r.Assumptions; a != nil {
+		fmt.Fprintf(w, "\nif the people no list saw are k times harder to find than the model assumes\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		head := "  k\testimate\t95% interval"
+		if a.Model != "" {
+			head += "\tK-way interaction fixed: " + a.Model + " refitted\t95% interval (conditional)"
+		}
+		fmt.Fprintln(tw, head)
+		pair := func(lo, hi *float64) string {
+			if lo == nil || hi == nil {
+				return "-"
+			}
+			return fmtCount(*lo) + " – " + fmtCount(*hi)
+		}
+		for _, p := range a.Points {
+			line := fmt.Sprintf("  %g\t%s\t%s", p.Harder, fmtCount(p.Estimate), pair(p.Lower95, p.Upper95))
+			if k := p.KWay; k != nil {
+				line += fmt.Sprintf("\t%s\t%s", fmtCount(k.Estimate), pair(k.Lower95, k.Upper95))
+			}
+			fmt.Fprintln(tw, line)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "%s\n", a.Sentence)
 	}
 	if len(r.TopModels) > 1 {
 		fmt.Fprintf(w, "\ntop models\n")

@@ -139,6 +139,14 @@ func runReport(e *env, args []string) error {
 			return err
 		}
 	}
+	if in.Table != nil && in.Result.Estimated() && in.Result.Assumptions == nil {
+		a, err := study.Assumptions(in.Table.Collapse(), in.Result, nil)
+		if err != nil {
+			e.warnf("the sensitivity to what the data cannot tell was not computed: %s", trimPkg(err))
+		} else {
+			in.Result.Assumptions = a
+		}
+	}
 	if *f.compare {
 		if in.Table == nil || meth == nil || !in.Result.Estimated() {
 			return usagef("--compare needs the overlap table (INPUT or --table) and an estimate whose method can be re-run")

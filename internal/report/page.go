@@ -163,6 +163,10 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 
 <section id="assumptions">
 <h2>What the estimate assumes, and when it fails</h2>
+{{with .Assumptions}}<p class="lead">{{.Sentence}}</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+<p class="note">{{.Note}}</p>{{end}}
 <p>Multiple Systems Estimation compares lists of the same population made independently by different agencies. If, for example, half of the people the police met were also met by the shelters, the shelters probably saw about half of all victims. With several lists and a statistical model for how they depend on each other, the same idea gives an estimate of everyone, including people no agency saw. The method is used by the UK Home Office, the Netherlands and UNODC for exactly this question. It is only as good as four assumptions:</p>
 <ol>
 <li><strong>The same population over the same period.</strong> All lists must cover the same people in the same period (a closed population). People who arrive, leave the country or are returned during the period, or lists that cover different years, bias the estimate. The estimate is for the period of the lists, not for a single day.</li>

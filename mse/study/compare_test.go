@@ -67,3 +67,37 @@ func TestCompareIndependence(t *testing.T) {
 		t.Fatalf("%v %+v", err, c.Rows)
 	}
 }
+
+// TestAssumptions: a log-linear result is refitted with the K-way
+// interaction fixed (k = 1 is the estimate itself); any other result has
+// its dark figure scaled by k.
+func TestAssumptions(t *testing.T) {
+	tab := readTestTable(t, "../../testdata/ukdat_5.csv")
+	for _, proc := range []string{"stepwise/conditional", "Mth-Chao/profile"} {
+		p := mustProcs(t, proc)[0]
+		r, err := mse.Estimate(context.Background(), tab, p.Method, &mse.Options{Interval: p.Interval})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := Assumptions(tab, r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loglinear := proc == "stepwise/conditional"
+		if (a.Model != "") != loglinear || len(a.Points) != len(DefaultHarder) || !strings.Contains(a.Sentence, "half as likely") {
+			t.Fatalf("%s: %+v", proc, a)
+		}
+		n := float64(r.Observed)
+		for _, pt := range a.Points {
+			if want := n + pt.Harder*(*r.Estimate-n); math.Abs(pt.Estimate-want) > 1e-9*want {
+				t.Errorf("%s: k = %g gives %.4f, want %.4f", proc, pt.Harder, pt.Estimate, want)
+			}
+			if (pt.KWay != nil) != loglinear {
+				t.Errorf("%s: K-way refit %v", proc, pt.KWay)
+			}
+			if pt.KWay != nil && pt.Harder == 1 && math.Abs(pt.KWay.Estimate-*r.Estimate) > 1e-6**r.Estimate {
+				t.Errorf("%s: the K-way refit at k = 1 gives %.4f, the estimate is %.4f", proc, pt.KWay.Estimate, *r.Estimate)
+			}
+		}
+	}
+}
