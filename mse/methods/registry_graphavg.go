@@ -9,9 +9,7 @@ import (
 	"github.com/morketall/morketall/mse/graphavg"
 )
 
-// Averaging over decomposable graphical models (package graphavg). The
-// file sorts after loglin.go and rcapture.go so that help lists the
-// log-linear methods first (entries register in file order).
+// Averaging over decomposable graphical models (package graphavg).
 func init() {
 	register(entry{"graph-average", "dga's Bayesian averaging over decomposable graphs (--delta, --nmissing-max, --prior, --chains …)",
 		[]string{"delta", "nmissing-max", "prior", "allow-disconnected", "chains", "iter", "burnin", "thin"},
