@@ -89,8 +89,8 @@ type Result struct {
 	// Assumptions is the estimate under what the data cannot tell, when
 	// requested.
 	Assumptions *AssumptionSensitivity `json:"assumption_sensitivity,omitempty"`
-	Warnings   []string    `json:"warnings,omitempty"`
-	Version    string      `json:"version,omitempty"`
+	Warnings    []string               `json:"warnings,omitempty"`
+	Version     string                 `json:"version,omitempty"`
 
 	boot *bootRaw // the raw bootstrap, for stratified totals
 }

@@ -374,7 +374,7 @@ func TestAssumptionsSection(t *testing.T) {
 	in := fixture(t)
 	e1, e2 := *in.Result.Estimate, *in.Result.Estimate*1.9
 	in.Result.Assumptions = &mse.AssumptionSensitivity{Model: "[123,25,34]",
-		Points: []mse.AssumptionPoint{{Harder: 1, Estimate: e1, KWay: &mse.KWayRefit{Estimate: e1}}, {Harder: 2, Estimate: e2, KWay: &mse.KWayRefit{Estimate: e1 * 1.08}}, {Harder: 0.5, Estimate: e1 * 0.6}},
+		Points:   []mse.AssumptionPoint{{Harder: 1, Estimate: e1, KWay: &mse.KWayRefit{Estimate: e1}}, {Harder: 2, Estimate: e2, KWay: &mse.KWayRefit{Estimate: e1 * 1.08}}, {Harder: 0.5, Estimate: e1 * 0.6}},
 		Sentence: "If the people no agency saw are half as likely to be found as the model assumes for them, the total is about 48,092 rather than 25,311."}
 	html := render(t, in, false)
 	for _, want := range []string{`id="assumptions-table"`, "half as likely to be found", "2 times as hard", "2 times as easy", "Gerritse"} {
