@@ -534,7 +534,9 @@ func printGrid(w io.Writer, g *study.Grid, digest string, seed uint64, ncells in
 		what = "; " + what + ": " + strconv.Itoa(len(cells)) + " cells"
 	}
 	boot := ""
-	if slices.ContainsFunc(cells, func(c study.CellResult) bool { return strings.HasSuffix(c.Procedure, "/bca") || strings.HasSuffix(c.Procedure, "/percentile") }) {
+	if slices.ContainsFunc(cells, func(c study.CellResult) bool {
+		return strings.HasSuffix(c.Procedure, "/bca") || strings.HasSuffix(c.Procedure, "/percentile")
+	}) {
 		boot = fmt.Sprintf(", %d bootstrap replicates per interval", g.NBoot)
 	}
 	fmt.Fprintf(w, "grid  %s: %d cells of %d tables (%s, seed %d%s), sha256 %.12s…%s\n\n", name, ncells, g.Reps, g.Scheme, seed, boot, digest, what)
