@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/morketall/morketall/internal/testflags"
 )
@@ -254,5 +255,24 @@ func TestGridErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("merge %v: exit %d, stderr %q", tc.args, code, stderr)
 		}
+	}
+}
+
+// TestGridProgressOnTerminal: on a terminal, a grid's progress line names
+// the cell and gives an estimate of the time left.
+func TestGridProgressOnTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&env{stderr: &buf}, "simulate")
+	p.terminal = true
+	p.start = time.Now().Add(-20 * time.Second)
+	p.setWhat("simulate, cell 12 of 200")
+	p.update(1000, 4000)
+	got := buf.String()
+	if !strings.Contains(got, "\rmorketall: simulate, cell 12 of 200 [========") || !strings.Contains(got, "25% (1000/4000), about 1m0s left") {
+		t.Fatalf("progress line %q", got)
+	}
+	p.done()
+	if !strings.HasSuffix(buf.String(), "\r") {
+		t.Error("the line was not cleared")
 	}
 }

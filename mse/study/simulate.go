@@ -199,9 +199,8 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 		return nil, err
 	}
 	res := &SimulationResult{
-		Population: PopulationInfo{Name: pop.Name, Description: pop.Description, Lists: slices.Clone(pop.Lists),
-			N: pop.N, ExpectedObserved: pop.ExpectedObserved(), Model: pop.Model},
-		Reps: o.Reps, Scheme: string(o.Scheme), Seed: root, Missed: o.Missed, False: o.False,
+		Population: infoOf(pop),
+		Reps:       o.Reps, Scheme: string(o.Scheme), Seed: root, Missed: o.Missed, False: o.False,
 		Replicates: make([]SimulationReplicate, len(jobs)),
 	}
 	for _, p := range procs {

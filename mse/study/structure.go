@@ -200,8 +200,8 @@ func (d Dependence) check(k int) error {
 	return nil
 }
 
-// describe says what the dependence is in words.
-func (d Dependence) describe() string {
+// Describe says what the dependence is in words.
+func (d Dependence) Describe() string {
 	if d.IsZero() {
 		return "lists independent"
 	}
@@ -317,7 +317,7 @@ func (s Structure) Population(n int) (*Population, error) {
 		het = "heterogeneity σ = " + strconv.FormatFloat(s.Heterogeneity, 'g', -1, 64) + " on the logit of capture"
 	}
 	pop.Description = fmt.Sprintf("%d lists with capture probabilities %s; %s; %s; N = %d, about %.0f observed",
-		k, fmtProbs(s.Capture), s.Dependence.describe(), het, n, pop.ExpectedObserved())
+		k, fmtProbs(s.Capture), s.Dependence.Describe(), het, n, pop.ExpectedObserved())
 	return pop, nil
 }
 
