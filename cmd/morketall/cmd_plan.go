@@ -46,7 +46,11 @@ list or FROM:TO:STEP), plan draws --reps overlap tables from the
 population the assumptions describe and runs the procedure on each
 (--procedure, default the estimate command's own, auto/bca), as simulate
 does. Each figure says how many tables stand behind it and its Monte Carlo
-standard error.
+standard error. A bootstrap interval re-runs the method in each of the
+--nboot replicates of every table (plan's default is 200, not estimate's
+1000): auto/bca on five or more lists repeats the BIC search each time and
+takes minutes per row; --procedure stepwise/conditional is a first look in
+seconds. The progress line says how long is left.
 
 The overlap structure is assumed: --dependence is the log odds ratio
 between lists (a number for every pair, or pairs such as 1:2=1.2,3:4=-1,
@@ -180,10 +184,6 @@ func runPlan(e *env, args []string) error {
 	}
 	if err := outputDir(dir); err != nil {
 		return err
-	}
-	if points := len(ns) * max(len(configs), 1); proc.Interval.Bootstraps() && *reps**nboot*max(points, 1) >= 200000 {
-		e.warnf("%d tables per point, each with a %d-replicate bootstrap that repeats the %s method: this may take long (the progress line shows how long); --procedure stepwise/conditional gives a first look in seconds",
-			*reps, *nboot, proc.Name)
 	}
 	prog := newProgress(e, "plan")
 	opts := &study.PlanOptions{Reps: *reps, RunOptions: study.RunOptions{NBoot: *nboot, Seed: seed, Progress: prog.update}}
@@ -494,10 +494,28 @@ func planPlot(r *study.PlanResult) (*plot.Plot, error) {
 		}
 	}
 	p.Y.Max = max(maxY*1.1, 5)
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Y.Tick.Marker = wholeTicks{}
+	// The widths grow with N: the lower right is free for the legend.
+	p.Legend.Top = false
+	p.Legend.Left = false
+	p.Legend.XOffs = -vg.Points(8)
+	p.Legend.YOffs = vg.Points(8)
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// wholeTicks are the default ticks with labels without decimals when the
+// values are whole.
+type wholeTicks struct{}
+
+func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" && ts[i].Value == math.Trunc(ts[i].Value) {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 0, 64)
+		}
+	}
+	return ts
 }
 
 // planCoveragePlot draws the coverage of the 95% interval (nominal

@@ -504,7 +504,7 @@ func cellLabel(c *study.GridCell) string {
 	if c.Dependence != nil {
 		d = c.Dependence.String()
 	}
-	return fmt.Sprintf("q %s, dep %s, het %s", q, d, fnum(c.Heterogeneity))
+	return fmt.Sprintf("%d lists, q %s, dep %s, het %s", c.Lists, q, d, fnum(c.Heterogeneity))
 }
 
 func allSame(x []float64) bool {

@@ -112,7 +112,7 @@ func TestStructureHeterogeneity(t *testing.T) {
 	if pop.Model != "" {
 		t.Errorf("a latent population has model %q", pop.Model)
 	}
-	const steps = 20000
+	const steps = 4000
 	lo, hi := -10*sigma, 10*sigma
 	h := (hi - lo) / steps
 	integrate := func(f func(eta float64) float64) float64 {
@@ -131,7 +131,7 @@ func TestStructureHeterogeneity(t *testing.T) {
 	a := make([]float64, 3)
 	for j := range a {
 		l, u := -30.0, 30.0
-		for range 200 {
+		for range 64 {
 			mid := (l + u) / 2
 			if integrate(func(eta float64) float64 { return expit(mid + eta) }) < q[j] {
 				l = mid
