@@ -77,6 +77,14 @@ func register(e entry) {
 // model is a method name of its own, as procedures write them).
 var aliases []func(name string) (entry, bool)
 
+// compared are the procedures ("method/interval") that a comparison runs
+// by default (estimate --compare), in order; each family adds its own.
+var compared []string
+
+// Compared returns the procedures a comparison of methods runs by
+// default.
+func Compared() []string { return slices.Clone(compared) }
+
 // lookup finds a method by name. Each Rcapture model is also a method
 // name of its own ("Mth-Chao"), as the study suite's procedures write
 // them.
