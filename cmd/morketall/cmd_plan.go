@@ -422,12 +422,12 @@ func planAxes(p *plot.Plot, r *study.PlanResult, configs []int, byConfig map[int
 	}
 	var names []string
 	for _, c := range configs {
-		names = append(names, configLabel(byConfig[c][0]))
+		// Two lines, not rotated: rotated labels push the data area away
+		// from the axis.
+		names = append(names, strings.Replace(configLabel(byConfig[c][0]), " (", "\n(", 1))
 	}
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.6, float64(len(configs))-0.4
-	p.X.Tick.Label.Rotation = math.Pi / 12
-	p.X.Tick.Label.XAlign = draw.XRight
 	if len(r.Points) > 0 {
 		p.X.Label.Text = fmt.Sprintf("configuration of lists (N = %d; list sizes in parentheses)", r.Points[0].N)
 	}
@@ -438,8 +438,8 @@ func planAxes(p *plot.Plot, r *study.PlanResult, configs []int, byConfig map[int
 func planPlot(r *study.PlanResult) (*plot.Plot, error) {
 	configs, byConfig, manyN := planSeries(r)
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Precision of the estimate: %s, %d tables per point", r.Procedure, r.Reps)
-	p.Y.Label.Text = "95% interval: ±% of the estimate (median; bars ±1.96 MC SE)"
+	p.Title.Text = fmt.Sprintf("Precision of the estimate: %s, median of %d tables per point (bars ±1.96 MC SE)", r.Procedure, r.Reps)
+	p.Y.Label.Text = "95% interval: ±% of the estimate"
 	p.Y.Min = 0
 	planAxes(p, r, configs, byConfig, manyN)
 	maxY := 0.0
