@@ -276,3 +276,43 @@ func TestGridProgressOnTerminal(t *testing.T) {
 		t.Error("the line was not cleared")
 	}
 }
+
+// TestGridEmptyShardsAndFullCheckpoint: shards beyond the cells are empty
+// parts that merge like any other; a run stopped after its last cell was
+// checkpointed (before the outputs) resumes without running any cell.
+func TestGridEmptyShardsAndFullCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	grid := writeFile(t, dir, "grid.json", strings.Replace(smallGrid, `"sizes": [300, 600]`, `"sizes": [300]`, 1))
+	full, parts, merged := filepath.Join(dir, "full"), filepath.Join(dir, "parts"), filepath.Join(dir, "merged")
+	mustRun(t, "simulate", "--grid", grid, "--outdir", full)
+	var names []string
+	for i := 1; i <= 15; i++ {
+		out := mustRun(t, "simulate", "--grid", grid, "--shard", fmt.Sprintf("%d/15", i), "--outdir", parts)
+		if i > 12 && !strings.Contains(out, "0 cells") {
+			t.Errorf("shard %d of 15 of a 12-cell grid: %s", i, out)
+		}
+		names = append(names, filepath.Join(parts, partName(i, 15)))
+	}
+	mustRun(t, append([]string{"simulate", "merge", "--outdir", merged}, names...)...)
+	sameFiles(t, full, merged)
+
+	out := filepath.Join(dir, "out")
+	ran := -1
+	gridCellHook = func(done int) error {
+		ran = done
+		if done == 12 {
+			return errStopped
+		}
+		return nil
+	}
+	defer func() { gridCellHook = nil }()
+	if _, stderr, code := runCLI(t, "", "simulate", "--grid", grid, "--outdir", out); code != exitFailure {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ran = 0
+	_, stderr, code := runCLI(t, "", "simulate", "--grid", grid, "--outdir", out, "--resume")
+	if code != exitOK || ran != 0 || !strings.Contains(stderr, "12 of 12 cells are in the checkpoint") {
+		t.Fatalf("resume: exit %d, %d cells run: %s", code, ran, stderr)
+	}
+	sameFiles(t, full, out)
+}

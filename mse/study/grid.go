@@ -516,8 +516,8 @@ func ShardCells(ncells, i, n int) []int {
 	return out
 }
 
-// RunGrid simulates the listed cells of the grid (numbers from 1; nil for
-// all) in the order given and calls done with each cell's result as it
+// RunGrid simulates the listed cells of the grid (numbers from 1;
+// ShardCells(n, 1, 1) lists all n; none, nothing) in the order given and calls done with each cell's result as it
 // finishes; an error from done stops the run and is returned. Each cell's
 // replicates run in parallel over GOMAXPROCS workers.
 func RunGrid(ctx context.Context, g *Grid, which []int, opts *GridOptions, done func(*CellResult) error) error {
@@ -536,11 +536,6 @@ func RunGrid(ctx context.Context, g *Grid, which []int, opts *GridOptions, done 
 	byName := map[string]Procedure{}
 	for _, p := range procs {
 		byName[p.String()] = p
-	}
-	if which == nil {
-		for i := range cells {
-			which = append(which, i+1)
-		}
 	}
 	for _, c := range which {
 		if c < 1 || c > len(cells) {

@@ -77,8 +77,12 @@ func TestGridCells(t *testing.T) {
 	if got := ShardCells(10, 3, 4); !cmp.Equal(got, []int{3, 7}) {
 		t.Errorf("ShardCells(10, 3, 4) = %v", got)
 	}
-	if got := ShardCells(2, 3, 4); got != nil {
+	if got := ShardCells(2, 3, 4); len(got) != 0 {
 		t.Errorf("ShardCells(2, 3, 4) = %v", got)
+	}
+	// An empty shard runs nothing.
+	if got := runAll(t, g, ShardCells(2, 3, 4), 1); len(got) != 0 {
+		t.Errorf("an empty shard ran %d cells", len(got))
 	}
 }
 
@@ -199,7 +203,7 @@ func TestGridCellIsSimulate(t *testing.T) {
 func TestGridShardsMerge(t *testing.T) {
 	g := readTestGrid(t, strings.Replace(testGrid, `"reps": 4`, `"reps": 3`, 1))
 	cells, _ := g.Cells()
-	full := &GridResult{Grid: g, GridSHA256: g.SHA256(), Seed: 5, Cells: runAll(t, g, nil, 5)}
+	full := &GridResult{Grid: g, GridSHA256: g.SHA256(), Seed: 5, Cells: runAll(t, g, ShardCells(len(cells), 1, 1), 5)}
 	if len(full.Cells) != len(cells) {
 		t.Fatalf("%d of %d cells", len(full.Cells), len(cells))
 	}
