@@ -200,7 +200,11 @@ type TopModel struct {
 	// (the method's model-based interval, e.g. SparseMSE's log-normal),
 	// when the method gives one: [lower, upper].
 	Conditional95 []float64 `json:"conditional95,omitempty"`
-	Note          string    `json:"note,omitempty"`
+	// Weight is the model's posterior probability, for methods that
+	// average over models (graph-average); Estimate is then the median
+	// of N given the model.
+	Weight float64 `json:"weight,omitempty"`
+	Note   string  `json:"note,omitempty"`
 }
 
 // Selection summarises the model search.

@@ -237,7 +237,7 @@ func runEstimate(e *env, args []string) error {
 		if *f.asJSON {
 			return exitCode(exitNotEstimable)
 		}
-		return notEstimablef("not estimable: %s", res.Reason)
+		return notEstimablef("%s: %s", strings.ReplaceAll(string(res.Status), "_", " "), res.Reason)
 	}
 	return nil
 }
@@ -283,7 +283,7 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 	}
 	if !r.Estimated() {
-		fmt.Fprintf(tw, "status\tnot estimable: %s\n", r.Reason)
+		fmt.Fprintf(tw, "status\t%s: %s\n", strings.ReplaceAll(string(r.Status), "_", " "), r.Reason)
 		tw.Flush()
 		if len(r.Strata) > 0 {
 			printStrata(w, r)
@@ -373,14 +373,33 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		fmt.Fprintf(w, "%s\n", a.Sentence)
 	}
 	if len(r.TopModels) > 1 {
-		fmt.Fprintf(w, "\ntop models\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		printTopModels(w, r.TopModels)
+	}
+}
+
+// printTopModels lists the best models: with their criteria, or with
+// their posterior weights (model averaging).
+func printTopModels(w io.Writer, top []mse.TopModel) {
+	weighted := false
+	for _, m := range top {
+		if m.Weight > 0 {
+			weighted = true
+		}
+	}
+	fmt.Fprintf(w, "\ntop models\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if weighted {
+		fmt.Fprintf(tw, "  rank\tmodel\tposterior weight\testimate\n")
+		for _, m := range top {
+			fmt.Fprintf(tw, "  %d\t%s\t%.4f\t%s\n", m.Rank, m.Notation, m.Weight, fmtCount(m.Estimate))
+		}
+	} else {
 		fmt.Fprintf(tw, "  rank\tmodel\tparams\tBIC\tAIC\testimate\n")
-		for _, m := range r.TopModels {
+		for _, m := range top {
 			fmt.Fprintf(tw, "  %d\t%s\t%d\t%.3f\t%.3f\t%s\n", m.Rank, m.Notation, m.Params, m.BIC, m.AIC, fmtCount(m.Estimate))
 		}
-		tw.Flush()
 	}
+	tw.Flush()
 }
 
 // intervalLines writes the intervals as readable lines.
@@ -493,7 +512,7 @@ func methodHelp() string {
 	var b strings.Builder
 	for _, line := range methods.Summary() {
 		name, what, _ := strings.Cut(line, ": ")
-		fmt.Fprintf(&b, "  %-10s %s\n", name, what)
+		fmt.Fprintf(&b, "  %-14s %s\n", name, what)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -59,11 +59,16 @@ type entry struct {
 	build   func(s Settings) (mse.Method, error)
 }
 
+// familyOrder places each family's entries in help and in Names; a
+// family not listed comes last, in registration order.
+var familyOrder = []string{"main", "fixed", "stepwise", "bic", "aic", "auto"}
+
 // registry holds the methods in the order help lists them; each family's
 // file of this package adds its entries from init, in file order.
 var registry []entry
 
-// register adds a method.
+// register adds a method. The log-linear methods come first whatever the
+// order in which the families' files register (familyOrder).
 func register(e entry) {
 	for _, x := range registry {
 		if x.name == e.name {
@@ -71,6 +76,13 @@ func register(e entry) {
 		}
 	}
 	registry = append(registry, e)
+	rank := func(name string) int {
+		if i := slices.Index(familyOrder, name); i >= 0 {
+			return i
+		}
+		return len(familyOrder)
+	}
+	slices.SortStableFunc(registry, func(a, b entry) int { return rank(a.name) - rank(b.name) })
 }
 
 // aliases resolve names that are not registry entries (each Rcapture
