@@ -89,7 +89,6 @@ func (c *CovariateInfo) validate(r *Result, bad func(string, ...any) error) erro
 			return bad("covariates: a missing count is out of range")
 		}
 	}
-	plausible := func(x float64) bool { return finite(x) && x >= 0 && x <= MaxPlausible }
 	sums := map[string]float64{}
 	partialSum := map[string]bool{} // a level of the covariate has no estimate
 	for i, g := range c.Groups {

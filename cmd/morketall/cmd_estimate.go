@@ -54,7 +54,7 @@ type estimateFlags struct {
 	method, interval, quantiles, strata, covs, linkErr, out *string
 	nboot, linkErrReps, top                                 *int
 	seed                                                    *uint64
-	collapse, asJSON, force                                 *bool
+	collapse, asJSON, force, compare, assumptions           *bool
 	settings                                                *methods.Settings
 }
 
@@ -71,6 +71,8 @@ func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
 		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
 		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
 		top:         fs.Int("top", mse.DefaultTopModels, "number of top models to list, at least 1"),
+		assumptions: fs.Bool("assumptions", false, "also give the estimate if the people no list saw are k times harder to find than the model assumes (k = 0.5 … 5)"),
+		compare:     fs.Bool("compare", false, "also run the other families' methods (log-linear, Rcapture, Bayesian) and show them side by side, with warnings when they disagree or the data show heterogeneity"),
 		asJSON:      fs.Bool("json", false, "print the result as the estimate JSON"),
 		out:         fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout"),
 		force:       fs.Bool("force", false, "replace an existing -o file"),
@@ -117,8 +119,14 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 	if set["nboot"] && !kind.Resamples() {
 		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile, parametric), not --interval %s", kind)
 	}
+	if *f.compare && *f.covs != "" {
+		return nil, nil, nil, usagef("--compare runs the methods without covariates: leave out --covariates to compare them on the table")
+	}
 	if *f.linkErr != "" && *f.covs != "" {
 		return nil, nil, nil, usagef("--linkage-error does not carry covariates: leave out --covariates to study the table without them")
+	}
+	if *f.compare && *f.strata != "" && !*f.collapse {
+		return nil, nil, nil, usagef("--compare takes one table: add --collapse to compare on the total table")
 	}
 	if *f.collapse && *f.strata == "" {
 		return nil, nil, nil, usagef("--collapse needs --strata naming the columns to sum over")
@@ -189,6 +197,23 @@ func runEstimate(e *env, args []string) error {
 		}
 		res.LinkageError = le
 	}
+	if *f.assumptions && res.Estimated() {
+		if len(t.Strata) > 0 {
+			return usagef("--assumptions takes one table: add --collapse")
+		}
+		a, err := study.Assumptions(t, res, nil)
+		if err != nil {
+			return failf("sensitivity to what the data cannot tell: %s", trimPkg(err))
+		}
+		res.Assumptions = a
+	}
+	if *f.compare && res.Estimated() {
+		c, err := compareMethods(e, t, m, opts, res)
+		if err != nil {
+			return err
+		}
+		res.Comparison = c
+	}
 	res.Version = toolVersion()
 	switch {
 	case *f.out != "":
@@ -227,7 +252,7 @@ func runEstimate(e *env, args []string) error {
 		if *f.asJSON {
 			return exitCode(exitNotEstimable)
 		}
-		return notEstimablef("not estimable: %s", res.Reason)
+		return notEstimablef("%s: %s", strings.ReplaceAll(string(res.Status), "_", " "), res.Reason)
 	}
 	return nil
 }
@@ -273,7 +298,7 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 	}
 	if !r.Estimated() {
-		fmt.Fprintf(tw, "status\tnot estimable: %s\n", r.Reason)
+		fmt.Fprintf(tw, "status\t%s: %s\n", strings.ReplaceAll(string(r.Status), "_", " "), r.Reason)
 		tw.Flush()
 		if len(r.Strata) > 0 {
 			printStrata(w, r)
@@ -336,15 +361,61 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 		tw.Flush()
 	}
-	if len(r.TopModels) > 1 {
-		fmt.Fprintf(w, "\ntop models\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  rank\tmodel\tparams\tBIC\tAIC\testimate\n")
-		for _, m := range r.TopModels {
-			fmt.Fprintf(tw, "  %d\t%s\t%d\t%.3f\t%.3f\t%s\n", m.Rank, m.Notation, m.Params, m.BIC, m.AIC, fmtCount(m.Estimate))
+	if r.Comparison != nil {
+		printComparison(w, r.Comparison)
+	}
+	if a := r.Assumptions; a != nil {
+		fmt.Fprintf(w, "\nif the people no list saw are k times harder to find than the model assumes\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		head := "  k\testimate\t95% interval"
+		if a.Model != "" {
+			head += "\tK-way interaction fixed: " + a.Model + " refitted\t95% interval (conditional)"
+		}
+		fmt.Fprintln(tw, head)
+		pair := func(lo, hi *float64) string {
+			if lo == nil || hi == nil {
+				return "-"
+			}
+			return fmtCount(*lo) + " – " + fmtCount(*hi)
+		}
+		for _, p := range a.Points {
+			line := fmt.Sprintf("  %g\t%s\t%s", p.Harder, fmtCount(p.Estimate), pair(p.Lower95, p.Upper95))
+			if k := p.KWay; k != nil {
+				line += fmt.Sprintf("\t%s\t%s", fmtCount(k.Estimate), pair(k.Lower95, k.Upper95))
+			}
+			fmt.Fprintln(tw, line)
 		}
 		tw.Flush()
+		fmt.Fprintf(w, "%s\n", a.Sentence)
 	}
+	if len(r.TopModels) > 1 {
+		printTopModels(w, r.TopModels)
+	}
+}
+
+// printTopModels lists the best models: with their criteria, or with
+// their posterior weights (model averaging).
+func printTopModels(w io.Writer, top []mse.TopModel) {
+	weighted := false
+	for _, m := range top {
+		if m.Weight > 0 {
+			weighted = true
+		}
+	}
+	fmt.Fprintf(w, "\ntop models\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if weighted {
+		fmt.Fprintf(tw, "  rank\tmodel\tposterior weight\testimate\n")
+		for _, m := range top {
+			fmt.Fprintf(tw, "  %d\t%s\t%.4f\t%s\n", m.Rank, m.Notation, m.Weight, fmtCount(m.Estimate))
+		}
+	} else {
+		fmt.Fprintf(tw, "  rank\tmodel\tparams\tBIC\tAIC\testimate\n")
+		for _, m := range top {
+			fmt.Fprintf(tw, "  %d\t%s\t%d\t%.3f\t%.3f\t%s\n", m.Rank, m.Notation, m.Params, m.BIC, m.AIC, fmtCount(m.Estimate))
+		}
+	}
+	tw.Flush()
 }
 
 // intervalLines writes the intervals as readable lines.
@@ -486,7 +557,59 @@ func methodHelp() string {
 	var b strings.Builder
 	for _, line := range methods.Summary() {
 		name, what, _ := strings.Cut(line, ": ")
-		fmt.Fprintf(&b, "  %-10s %s\n", name, what)
+		fmt.Fprintf(&b, "  %-14s %s\n", name, what)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// compareMethods runs the registry's comparison procedures beside the
+// estimate's own method.
+func compareMethods(e *env, t *mse.Table, m mse.Method, opts *mse.Options, res *mse.Result) (*mse.Comparison, error) {
+	kind := mse.IntervalKind(res.Options.Interval)
+	procs := []study.Procedure{{Name: m.Name(), Method: m, Interval: kind}}
+	for _, s := range methods.Compared() {
+		p, err := study.ParseProcedure(s, nil)
+		if err != nil {
+			return nil, failf("comparison: %s", trimPkg(err))
+		}
+		if p.Method.Name() != m.Name() || p.Interval != kind {
+			procs = append(procs, p)
+		}
+	}
+	prog := newProgress(e, "comparison")
+	c, err := study.Compare(e.ctx, t, procs, &study.CompareOptions{NBoot: opts.NBoot, Seed: opts.Seed, Progress: prog.update, Reference: res})
+	prog.done()
+	if err != nil {
+		return nil, libError("comparison", err)
+	}
+	return c, nil
+}
+
+// printComparison lists the methods side by side, then the warnings.
+func printComparison(w io.Writer, c *mse.Comparison) {
+	fmt.Fprintf(w, "\nmethods side by side\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  procedure\testimate\t95%% interval\tmodel\n")
+	for _, r := range c.Rows {
+		if r.Estimate == nil {
+			fmt.Fprintf(tw, "  %s\tnot estimable\t%s\t\n", r.Procedure, r.Reason)
+			continue
+		}
+		iv := "-"
+		if r.Lower95 != nil {
+			hi := "open"
+			if r.Upper95 != nil {
+				hi = fmtCount(*r.Upper95)
+			}
+			iv = fmtCount(*r.Lower95) + " – " + hi
+			if r.Conditional {
+				iv += " (conditional on the model)"
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Procedure, fmtCount(*r.Estimate), iv, r.Model)
+	}
+	tw.Flush()
+	for _, m := range c.Warnings {
+		fmt.Fprintf(w, "\n%s\n", m)
+	}
 }

@@ -85,3 +85,14 @@ func (p *progress) done() {
 		fmt.Fprintf(p.e.stderr, "\r%*s\r", 100, "")
 	}
 }
+
+// setWhat changes what the progress line says is being done (a grid's
+// current cell, say).
+func (p *progress) setWhat(what string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.what = what
+}

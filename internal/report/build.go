@@ -71,6 +71,9 @@ type view struct {
 	ModelsPlot  template.HTML
 	ModelsNote  string
 
+	Compare     *compareView
+	Assumptions *assumptionsView
+
 	Boot      bool
 	BootPlot  template.HTML
 	BootTable *table
@@ -133,7 +136,7 @@ func build(in *Input, o Options) (*view, error) {
 	if !in.Generated.IsZero() {
 		b.v.Generated = in.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.bootstrap, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
+	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.assumptions, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return nil, err

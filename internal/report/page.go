@@ -122,6 +122,11 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">Dots are the estimates of the best models (the chosen one in orange) with their 95% intervals conditional on each model; the dashed line is the number of people observed, below which no estimate can fall.</p>
 {{with .ModelsTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{with .ModelsNote}}<p class="note">{{.}}</p>{{end}}
+{{with .Compare}}<h3 id="comparison">Other methods</h3>
+<p>The same lists estimated by methods that make other assumptions: log-linear models (which allow for dependence between lists), Rcapture's models (some of which allow for people who are harder to find than others) and, where available, Bayesian models. When they agree, the estimate does not hang on one method's assumptions; when they disagree, the data cannot decide between the assumptions and the true uncertainty is larger than any one interval.</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+{{range .Warnings}}<p class="caveat">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="bootstrap">
@@ -166,6 +171,10 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 
 <section id="assumptions">
 <h2>What the estimate assumes, and when it fails</h2>
+{{with .Assumptions}}<p class="lead">{{.Sentence}}</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+<p class="note">{{.Note}}</p>{{end}}
 <p>Multiple Systems Estimation compares lists of the same population made independently by different agencies. If, for example, half of the people the police met were also met by the shelters, the shelters probably saw about half of all victims. With several lists and a statistical model for how they depend on each other, the same idea gives an estimate of everyone, including people no agency saw. The method is used by the UK Home Office, the Netherlands and UNODC for exactly this question. It is only as good as four assumptions:</p>
 <ol>
 <li><strong>The same population over the same period.</strong> All lists must cover the same people in the same period (a closed population). People who arrive, leave the country or are returned during the period, or lists that cover different years, bias the estimate. The estimate is for the period of the lists, not for a single day.</li>

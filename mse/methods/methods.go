@@ -72,11 +72,16 @@ var (
 	covariateDefault, covariateFixed string
 )
 
+// familyOrder places each family's entries in help and in Names; a
+// family not listed comes last, in registration order.
+var familyOrder = []string{"main", "fixed", "stepwise", "bic", "aic", "auto"}
+
 // registry holds the methods in the order help lists them; each family's
 // file of this package adds its entries from init, in file order.
 var registry []entry
 
-// register adds a method.
+// register adds a method. The log-linear methods come first whatever the
+// order in which the families' files register (familyOrder).
 func register(e entry) {
 	for _, x := range registry {
 		if x.name == e.name {
@@ -84,11 +89,26 @@ func register(e entry) {
 		}
 	}
 	registry = append(registry, e)
+	rank := func(name string) int {
+		if i := slices.Index(familyOrder, name); i >= 0 {
+			return i
+		}
+		return len(familyOrder)
+	}
+	slices.SortStableFunc(registry, func(a, b entry) int { return rank(a.name) - rank(b.name) })
 }
 
 // aliases resolve names that are not registry entries (each Rcapture
 // model is a method name of its own, as procedures write them).
 var aliases []func(name string) (entry, bool)
+
+// compared are the procedures ("method/interval") that a comparison runs
+// by default (estimate --compare), in order; each family adds its own.
+var compared []string
+
+// Compared returns the procedures a comparison of methods runs by
+// default.
+func Compared() []string { return slices.Clone(compared) }
 
 // lookup finds a method by name. Each Rcapture model is also a method
 // name of its own ("Mth-Chao"), as the study suite's procedures write

@@ -296,12 +296,7 @@ func NewScenario(name string, opts *ScenarioOptions) (*Population, error) {
 	if opts != nil {
 		o = *opts
 	}
-	base, k := name, 0
-	if i := strings.LastIndexByte(name, '-'); i > 0 {
-		if v, err := strconv.Atoi(name[i+1:]); err == nil {
-			base, k = name[:i], v
-		}
-	}
+	base, k := splitScenario(name)
 	if o.Lists != 0 {
 		if k != 0 && k != o.Lists {
 			return nil, fmt.Errorf("%w: scenario %q names %d lists but %d were asked for", ErrPopulation, name, k, o.Lists)
