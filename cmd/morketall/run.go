@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -101,7 +102,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				return e.exit(c.run(e, []string{"-h"}))
+				// "help simulate merge" is "simulate merge -h".
+				return e.exit(c.run(e, append(slices.Clone(args[2:]), "-h")))
 			}
 			e.errorf("unknown command %q", args[1])
 			return exitUsage
