@@ -14,6 +14,13 @@
 // as MSE-R's tidy_lists does. The order of rows is kept: the jackknife
 // runs over rows in that order.
 //
+// Covariate columns (Table.Covariates; ReadOptions.Covariates, a missing
+// value an empty cell) describe the people of a row for methods that
+// model them (mse/covariates); every table operation keeps them, and
+// Estimate refuses a table with covariates for a method that is not a
+// CovariateModeler (a usage error: DropCovariates or KeepCovariates sum
+// them out explicitly). Strata and covariates may be combined.
+//
 // A Model is a hierarchical log-linear model over the lists in MSE-R's
 // notation ("[12,13,3]", or with names "[LA:NG, LA:PFNCA, GO]");
 // ParseModel and Model.String round-trip. It is the vocabulary several
@@ -29,8 +36,10 @@
 //     main effects, a fixed model, SparseMSE's stepwise search, MSE-R's
 //     BIC/AIC search and its auto rule;
 //   - mse/rcapture: Rcapture's closed-population models M0, Mt, Mh and Mth;
+//   - mse/covariates: log-linear models over lists and covariates, missing
+//     covariates by EM, estimates by group (mse, MSEincomplete);
 //   - further families (Bayesian latent-class models, graphical-model
-//     averaging, covariate models) on the same interface.
+//     averaging) on the same interface.
 //
 // Package mse/methods is the one registry that builds methods from names
 // ("stepwise", "Mth-Chao") and flags; the command line, the report and the
@@ -65,7 +74,10 @@
 // The model-based intervals come from the method's fit (IntervalFit):
 // conditional (a log-normal interval, SparseMSE's estimatepopulation.0 or
 // Chao's), profile (Rcapture's closedpCI.t profile likelihood; package
-// mse/profile) and posterior (a Bayesian method's credible interval).
+// mse/profile), posterior (a Bayesian method's credible interval) and
+// parametric (a parametric bootstrap of the selected model, mse's
+// boot_mse; the method draws Options.NBoot replicates from Options.Seed
+// and gives the groups' intervals too, GroupIntervalFit).
 // Conditional and profile intervals ignore the uncertainty of the model
 // choice and are marked so.
 //

@@ -81,6 +81,9 @@ type Result struct {
 	// Strata holds one result per stratum of a stratified estimate; the
 	// top-level estimate is then their sum (absent when unstratified).
 	Strata []StratumResult `json:"strata,omitempty"`
+	// Covariates describes a model with covariates and holds the
+	// estimates by group (absent for methods without covariates).
+	Covariates *CovariateInfo `json:"covariates,omitempty"`
 	// LinkageError is the linkage-error sensitivity, when requested.
 	LinkageError *LinkageErrorResult `json:"linkage_error,omitempty"`
 	// Comparison puts other methods' estimates beside this one, when

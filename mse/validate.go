@@ -158,5 +158,10 @@ func (r *Result) validateParts(bad func(string, ...any) error) error {
 			}
 		}
 	}
+	if c := r.Covariates; c != nil {
+		if err := c.validate(r, bad); err != nil {
+			return err
+		}
+	}
 	return nil
 }

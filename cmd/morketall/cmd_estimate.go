@@ -33,32 +33,40 @@ population (observed cases plus the dark figure), with an interval.
 Methods (--method; --model alone means fixed, --rcapture alone rcapture):
 METHODS
 
+Covariates (--covariates sex,age): columns that describe the people of a
+row, a missing value an empty cell. The cov-* methods model them (cov-bic
+when --method is not given, cov-fixed with --model) and estimate each
+level of each covariate and each pair of levels; missing values are
+filled in by EM, assuming they are missing at random given the lists.
+
 Intervals: bca (default) re-runs the whole model selection on --nboot
 bootstrap resamples (seeded by --seed; the result does not depend on the
 number of cores) — it accounts for model uncertainty. percentile uses the
 same bootstrap. conditional (log-normal) and profile (profile likelihood)
 are conditional on the selected model and too narrow when the choice of
-model is uncertain.
+model is uncertain; so is parametric (cov-* methods on complete
+covariates: mse's parametric bootstrap of the selected model).
 
 Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 
 // estimateFlags are the flags of the estimate command.
 type estimateFlags struct {
-	method, interval, quantiles, strata, linkErr, out *string
-	nboot, linkErrReps, top                           *int
-	seed                                              *uint64
-	collapse, asJSON, force, compare, assumptions     *bool
-	settings                                          *methods.Settings
+	method, interval, quantiles, strata, covs, linkErr, out *string
+	nboot, linkErrReps, top                                 *int
+	seed                                                    *uint64
+	collapse, asJSON, force, compare, assumptions           *bool
+	settings                                                *methods.Settings
 }
 
 func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
 	f := &estimateFlags{
 		method:      fs.String("method", "auto", "method: "+strings.Join(methods.Names(), "|")),
-		interval:    fs.String("interval", "", "interval: bca|percentile|conditional|profile|posterior|none (default bca, or the method's own)"),
+		interval:    fs.String("interval", "", "interval: bca|percentile|conditional|profile|posterior|parametric|none (default bca, or the method's own)"),
 		quantiles:   fs.String("quantiles", "0.025,0.1,0.9,0.975", "interval limits as comma-separated probabilities (default: 95% and 80%)"),
 		nboot:       fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates for bca/percentile, 10 to %d", mse.MaxNBoot)),
 		seed:        fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap and the linkage-error sensitivity"),
 		strata:      fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum"),
+		covs:        fs.String("covariates", "", "comma-separated covariate columns (an empty cell is a missing value): model them and estimate by group (methods cov-*)"),
 		collapse:    fs.Bool("collapse", false, "with --strata: sum over the strata and estimate the total table instead"),
 		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
 		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
@@ -82,6 +90,7 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	f.settings.Parsed(fs)
+	f.settings.Covariates = splitList(*f.covs)
 	m, err := f.settings.Choose(*f.method, set["method"])
 	if err != nil {
 		return nil, nil, nil, usagef("%s", trimPkg(err))
@@ -107,8 +116,14 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 			kind = d.DefaultInterval()
 		}
 	}
-	if set["nboot"] && !kind.Bootstraps() {
-		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile), not --interval %s", kind)
+	if set["nboot"] && !kind.Resamples() {
+		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile, parametric), not --interval %s", kind)
+	}
+	if *f.compare && *f.covs != "" {
+		return nil, nil, nil, usagef("--compare runs the methods without covariates: leave out --covariates to compare them on the table")
+	}
+	if *f.linkErr != "" && *f.covs != "" {
+		return nil, nil, nil, usagef("--linkage-error does not carry covariates: leave out --covariates to study the table without them")
 	}
 	if *f.compare && *f.strata != "" && !*f.collapse {
 		return nil, nil, nil, usagef("--compare takes one table: add --collapse to compare on the total table")
@@ -152,7 +167,7 @@ func runEstimate(e *env, args []string) error {
 			return err
 		}
 	}
-	t, err := readTable(e, pos[0], splitList(*f.strata))
+	t, err := readTableCovariates(e, pos[0], splitList(*f.strata), splitList(*f.covs))
 	if err != nil {
 		return err
 	}
@@ -160,7 +175,7 @@ func runEstimate(e *env, args []string) error {
 		t = t.Collapse()
 	}
 	audit := e.auditFor("estimate") // written beside -o
-	if opts.Interval != mse.IntervalNone && (opts.Interval == "" || opts.Interval.Bootstraps()) && t.K() > 10 {
+	if opts.Interval != mse.IntervalNone && (opts.Interval == "" || opts.Interval.Resamples()) && t.K() > 10 {
 		e.warnf("the bootstrap re-runs the method %d times on %d lists; this may take hours (lower --nboot, or use --interval profile for a first look)", opts.NBoot, t.K())
 	}
 	prog := newProgress(e, "estimate")
@@ -320,6 +335,7 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 	}
 	tw.Flush()
 	printStrata(w, r)
+	printGroups(w, r)
 	if b := r.Bootstrap; b != nil && len(b.ModelFrequency) > 1 {
 		fmt.Fprintf(w, "\nmodels selected in the bootstrap replicates\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -426,6 +442,8 @@ func intervalKind(iv mse.Interval) string {
 		kind = "BCa bootstrap, model selection repeated"
 	case "percentile":
 		kind = "percentile bootstrap, model selection repeated"
+	case "parametric":
+		kind = "parametric bootstrap of the selected model"
 	}
 	if iv.Conditional {
 		kind += ", conditional on the model"
@@ -468,6 +486,33 @@ func printStrata(w io.Writer, r *mse.Result) {
 			}
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", stratumString(s.Stratum), sr.Observed, est, model, iv)
+	}
+	tw.Flush()
+}
+
+// printGroups lists the estimates by group of a model with covariates.
+func printGroups(w io.Writer, r *mse.Result) {
+	c := r.Covariates
+	if c == nil || len(c.Groups) == 0 || !r.Estimated() {
+		return
+	}
+	fmt.Fprintf(w, "\nestimates by group (covariates %s", strings.Join(c.Names, ", "))
+	if c.Partial > 0 {
+		fmt.Fprintf(w, "; %d of %d observed people miss a value, filled in by EM", c.Partial, c.Partial+c.Complete)
+	}
+	fmt.Fprintf(w, ")\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  group\tobserved\testimate\tunobserved\tinterval\n")
+	for _, g := range c.Groups {
+		if g.Estimate == nil {
+			fmt.Fprintf(tw, "  %s\t%d\tnot estimable\t\t%s\n", g.Label, g.Observed, g.Reason)
+			continue
+		}
+		iv := ""
+		if lines := intervalLines(g.Intervals); len(lines) > 0 {
+			iv = lines[0][0] + " " + lines[0][1]
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", g.Label, g.Observed, fmtCount(*g.Estimate), fmtCount(*g.Unobserved), iv)
 	}
 	tw.Flush()
 }

@@ -54,12 +54,12 @@ const reportLinkErrReps = 200
 
 // reportFlags are the report command's flags.
 type reportFlags struct {
-	out, linkPath, tablePath, strata, title, method *string
-	publish, force, compare                         *bool
-	nboot                                           *int
-	seed                                            *uint64
-	settings                                        *methods.Settings
-	set                                             map[string]bool
+	out, linkPath, tablePath, strata, covs, title, method *string
+	publish, force, compare                               *bool
+	nboot                                                 *int
+	seed                                                  *uint64
+	settings                                              *methods.Settings
+	set                                                   map[string]bool
 }
 
 func defineReportFlags(fs *flag.FlagSet) *reportFlags {
@@ -69,6 +69,7 @@ func defineReportFlags(fs *flag.FlagSet) *reportFlags {
 		linkPath:  fs.String("linkage", "", "linkage report JSON (morketall link --report) to show linkage quality and sensitivity"),
 		tablePath: fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot, strata and the linkage-error table)"),
 		strata:    fs.String("strata", "", "stratum columns of the overlap table, comma-separated"),
+		covs:      fs.String("covariates", "", "covariate columns of the overlap table, comma-separated (a table INPUT is then estimated by a covariate method, with estimates by group)"),
 		title:     fs.String("title", "", "title of the report"),
 		method:    fs.String("method", "auto", "when INPUT is a table: the method to estimate it with ("+strings.Join(methods.Names(), "|")+")"),
 		settings:  methods.Flags(fs),
@@ -148,6 +149,9 @@ func runReport(e *env, args []string) error {
 		}
 	}
 	if *f.compare {
+		if in.Table != nil && len(in.Table.Covariates) > 0 {
+			return usagef("--compare runs the methods without covariates: leave out --covariates to compare them on the table")
+		}
 		if in.Table == nil || meth == nil || !in.Result.Estimated() {
 			return usagef("--compare needs the overlap table (INPUT or --table) and an estimate whose method can be re-run")
 		}
@@ -188,7 +192,7 @@ func (f *reportFlags) fromEstimate(e *env, m *manifest.Manifest, in *report.Inpu
 	if *f.tablePath == "" {
 		return meth, nil
 	}
-	t, err := readTable(e, *f.tablePath, splitList(*f.strata))
+	t, err := readTableCovariates(e, *f.tablePath, splitList(*f.strata), splitList(*f.covs))
 	if err != nil {
 		return nil, err
 	}
@@ -210,11 +214,12 @@ func (f *reportFlags) fromTable(e *env, m *manifest.Manifest, in *report.Input, 
 	if *f.tablePath != "" {
 		return nil, usagef("--table is for an estimate JSON input; INPUT is already a table")
 	}
+	f.settings.Covariates = splitList(*f.covs)
 	meth, err := f.settings.Choose(*f.method, f.set["method"])
 	if err != nil {
 		return nil, usagef("%s", trimPkg(err))
 	}
-	t, err := readTable(e, input, splitList(*f.strata))
+	t, err := readTableCovariates(e, input, splitList(*f.strata), f.settings.Covariates)
 	if err != nil {
 		return nil, err
 	}
@@ -393,6 +398,10 @@ func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Meth
 		}
 	}
 	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	if len(in.Table.Covariates) > 0 {
+		e.warnf("the linkage-error table is not computed for a model with covariates: the perturbation of the links does not carry them")
 		return nil
 	}
 	t := in.Table.Collapse()

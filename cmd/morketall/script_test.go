@@ -22,12 +22,18 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			// The published UK table, for the estimation transcripts.
-			b, err := os.ReadFile("../../testdata/ukdat_5.csv")
-			if err != nil {
-				return err
+			// The published UK table, for the estimation transcripts, and
+			// the simulated table with covariates.
+			for _, name := range []string{"ukdat_5.csv", "sex_age.csv"} {
+				b, err := os.ReadFile("../../testdata/" + name)
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(env.WorkDir+"/"+name, b, 0o644); err != nil {
+					return err
+				}
 			}
-			return os.WriteFile(env.WorkDir+"/ukdat_5.csv", b, 0o644)
+			return nil
 		},
 	})
 }

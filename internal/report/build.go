@@ -84,6 +84,8 @@ type view struct {
 	StrataPlot  template.HTML
 	StrataNote  string
 
+	Groups groupsView // estimates by group (covariates)
+
 	LinkErr      *table
 	LinkErrNote  string
 	Link         bool
@@ -134,7 +136,7 @@ func build(in *Input, o Options) (*view, error) {
 	if !in.Generated.IsZero() {
 		b.v.Generated = in.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.assumptions, b.strata, b.linkage, b.linkErrors, b.method}
+	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.assumptions, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return nil, err
@@ -282,6 +284,8 @@ func (b *builder) methodText() string {
 		return fmt.Sprintf("a log-linear model for the %d lists fixed in advance by the analyst", k)
 	case r.Method == "stratified":
 		return fmt.Sprintf("separate log-linear models for each stratum (see the strata section), for the %d lists, whose estimates are added up", k)
+	case r.Covariates != nil:
+		return fmt.Sprintf("a log-linear model for the %d lists and the covariates %s (method %s), in which the lists' capture probabilities may differ by group while their dependence is shared", k, strings.Join(r.Covariates.Names, ", "), r.Method)
 	case strings.HasPrefix(r.Method, "rcapture"):
 		return fmt.Sprintf("the closed-population model %s of the R package Rcapture, for %d lists", strings.TrimPrefix(strings.TrimPrefix(r.Method, "rcapture"), ":"), k)
 	}

@@ -4,7 +4,7 @@ import "html/template"
 
 // Sections are the ids of the report's sections, in order. Every report
 // has all of them; a section without data says how to get it.
-var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "strata", "linkage", "assumptions", "method"}
+var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "strata", "groups", "linkage", "assumptions", "method"}
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -67,7 +67,7 @@ footer { margin-top: 36px; color: var(--muted); font-size: .88em; border-top: 1p
 <p class="subtitle">Multiple Systems Estimation from {{.Head.K}} agency lists{{with .Generated}} · generated {{.}}{{end}}</p>
 <nav aria-label="contents"><ol>
 <li><a href="#headline">The estimate</a></li><li><a href="#lists">The lists</a></li><li><a href="#overlaps">Overlaps</a></li>
-<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#strata">By stratum</a></li>
+<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#strata">By stratum</a></li><li><a href="#groups">By group</a></li>
 <li><a href="#linkage">Linkage</a></li><li><a href="#assumptions">Assumptions</a></li><li><a href="#method">Method and audit</a></li>
 </ol></nav>
 </header>
@@ -143,6 +143,14 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 {{with .StrataTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{.StrataPlot}}
 {{with .StrataNote}}<p class="note">{{.}}</p>{{end}}
+</section>
+
+<section id="groups">
+<h2>Estimates by group</h2>
+{{with .Groups}}{{if .Show}}<p>{{.Intro}}</p>
+{{.Plot}}
+{{range .Tables}}<div class="scroll">{{template "table" .}}</div>
+{{end}}{{end}}{{with .Note}}<p class="note">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="linkage">

@@ -42,6 +42,10 @@ type Settings struct {
 	Chains, Iter, Burnin, Thin int
 	// Extra holds a family's further settings by flag name, as given.
 	Extra map[string]string
+	// Covariates are the covariate columns the table declares (the
+	// estimate command's --covariates): Choose then picks a method that
+	// models them and refuses one that does not.
+	Covariates []string
 	// Given names the settings set explicitly (flag names: "model",
 	// "pthresh", "maxorder", "ntop", "rcapture"). A given zero is an
 	// error, not the default, and a given setting the method does not use
@@ -58,6 +62,15 @@ type entry struct {
 	uses    []string // the settings (flag names) that apply
 	build   func(s Settings) (mse.Method, error)
 }
+
+// covariateMethods names the methods that model a table's covariates;
+// covariateDefault and covariateFixed are those Choose picks for a table
+// with covariates when --method is not given (without and with --model).
+// The covariate family's file sets them.
+var (
+	covariateMethods                 = map[string]bool{}
+	covariateDefault, covariateFixed string
+)
 
 // familyOrder places each family's entries in help and in Names; a
 // family not listed comes last, in registration order.
@@ -158,11 +171,36 @@ func (s Settings) Check() error {
 	return nil
 }
 
+// ordered is the registry in help order: the methods for tables with
+// covariates (whose family file initialises first) after the others.
+func ordered() []entry {
+	out := make([]entry, 0, len(registry))
+	for _, cov := range []bool{false, true} {
+		for _, e := range registry {
+			if covariateMethods[e.name] == cov {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
 // Names lists the method names (without the Rcapture model names).
 func Names() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name
+	}
+	return out
+}
+
+// CovariateMethods lists the methods that model covariates.
+func CovariateMethods() []string {
+	var out []string
+	for _, e := range ordered() {
+		if covariateMethods[e.name] {
+			out = append(out, e.name)
+		}
 	}
 	return out
 }
@@ -176,7 +214,7 @@ func Uses(name string) []string {
 // Summary is the one-line help of each method, "name: summary", in order.
 func Summary() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name + ": " + e.summary
 	}
 	return out
@@ -243,6 +281,19 @@ func (s *Settings) Parsed(fs *flag.FlagSet) {
 // --method's value and methodGiven whether it was set. --rcapture alone
 // means the rcapture method, --model alone the fixed method.
 func (s *Settings) Choose(method string, methodGiven bool) (mse.Method, error) {
+	if len(s.Covariates) > 0 {
+		switch {
+		case !methodGiven && s.Given["model"]:
+			method = covariateFixed
+		case !methodGiven:
+			method = covariateDefault
+		default:
+			if _, ok := lookup(method); ok && !covariateMethods[method] {
+				return nil, fmt.Errorf("methods: method %s does not model covariates: use one of %s, or leave out --covariates to estimate without them", method, strings.Join(CovariateMethods(), ", "))
+			}
+		}
+		return New(method, *s)
+	}
 	if !methodGiven {
 		switch {
 		case s.Given["rcapture"] && s.Given["model"]:
