@@ -38,10 +38,11 @@ const LCMCRSamples = 1000
 // The convergence rule: every chain agrees with the others — R̂ of N and
 // of the log-likelihood below MaxRHat — and the draws hold at least
 // MinESSPerChain effective draws per chain, bulk and tail, of N (Vehtari
-// et al. 2021 ask for R̂ < 1.01 and an ESS above 400 for four chains).
+// et al. 2021 ask for R̂ < 1.01 and an ESS above 400 for four chains;
+// package mcmc's thresholds).
 const (
-	MaxRHat        = 1.01
-	MinESSPerChain = 100
+	MaxRHat        = mcmc.MaxRHat
+	MinESSPerChain = mcmc.MinESSPerChain
 )
 
 // Limits on the settings: beyond them a run would take days or hold more
@@ -246,23 +247,17 @@ func (f *fit) summarise(acceptance []float64) {
 		draws += len(tr.n)
 		alphas = append(alphas, tr.alpha...)
 	}
+	// (Every draw the same number gives R̂ 1 and an ESS of all draws.)
 	sn, sl := mcmc.Diagnose(nChains), mcmc.Diagnose(llChains)
 	constantN := allEqual(f.pooled)
-	if constantN {
-		// Every draw the same number: the chains agree perfectly.
-		sn = mcmc.Summary{RHat: 1, ESSBulk: float64(draws), ESSTail: float64(draws)}
-	}
-	if allEqual(flattenTraces(llChains)) {
-		sl = mcmc.Summary{RHat: 1, ESSBulk: float64(draws), ESSTail: float64(draws)}
-	}
 	var meanAcc float64
 	for _, a := range acceptance {
 		meanAcc += a / float64(len(acceptance))
 	}
 	f.diag = &mse.Diagnostics{
-		Chains: len(f.traces), RHat: finiteOr(sn.RHat), ESSBulk: finiteOr(sn.ESSBulk), ESSTail: finiteOr(sn.ESSTail),
+		Chains: len(f.traces), RHat: capRHat(sn.RHat), ESSBulk: finiteOr(sn.ESSBulk), ESSTail: finiteOr(sn.ESSTail),
 		Other: map[string]float64{
-			"rhat_loglik":                finiteOr(sl.RHat),
+			"rhat_loglik":                capRHat(sl.RHat),
 			"ess_bulk_loglik":            finiteOr(sl.ESSBulk),
 			"ess_tail_loglik":            finiteOr(sl.ESSTail),
 			"share_draws_at_truncation":  float64(atK) / float64(draws),
@@ -282,8 +277,8 @@ func (f *fit) summarise(acceptance []float64) {
 	minESS := float64(MinESSPerChain * len(f.traces))
 	agree := true
 	switch {
-	case math.IsNaN(sn.RHat) || math.IsNaN(sl.RHat):
-		bad, agree = append(bad, "R̂ cannot be computed"), false
+	case math.IsNaN(sn.RHat) || math.IsNaN(sl.RHat) || math.IsInf(sn.RHat, 0) || math.IsInf(sl.RHat, 0):
+		bad, agree = append(bad, "the chains cannot be compared (R̂ is infinite: each chain stuck at its own value)"), false
 	default:
 		if sn.RHat >= MaxRHat {
 			bad, agree = append(bad, fmt.Sprintf("R̂ of N is %.3f", sn.RHat)), false
@@ -393,12 +388,15 @@ func allEqual(x []float64) bool {
 	return true
 }
 
-func flattenTraces(c [][]float64) []float64 {
-	var out []float64
-	for _, x := range c {
-		out = append(out, x...)
+// maxRHatReported stands for an R̂ that is infinite (chains each stuck at
+// a different value): a result holds no Inf.
+const maxRHatReported = 1e6
+
+func capRHat(x float64) float64 {
+	if math.IsNaN(x) || x > maxRHatReported {
+		return maxRHatReported
 	}
-	return out
+	return x
 }
 
 // finiteOr returns x, or 0 when it is not a finite number (a result holds

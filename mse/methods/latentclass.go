@@ -1,6 +1,7 @@
 package methods
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"strconv"
@@ -46,7 +47,14 @@ func init() {
 			}
 			return m, nil
 		}})
-	extraFlag("classes", fmt.Sprintf("latent-class: K, the largest number of latent classes (the truncation; default %d, LCMCR's documented value)", latentclass.DefaultClasses))
-	extraFlag("a-alpha", fmt.Sprintf("latent-class: shape of the gamma prior on the concentration α (default %g)", latentclass.DefaultAAlpha))
-	extraFlag("b-alpha", fmt.Sprintf("latent-class: rate of the gamma prior on the concentration α (default %g)", latentclass.DefaultBAlpha))
+	compared = append(compared, "latent-class/posterior")
+	for _, f := range []struct{ name, usage string }{
+		{"classes", fmt.Sprintf("latent-class: K, the largest number of latent classes (the truncation; default %d, LCMCR's documented value)", latentclass.DefaultClasses)},
+		{"a-alpha", fmt.Sprintf("latent-class: shape of the gamma prior on the concentration α (default %g)", latentclass.DefaultAAlpha)},
+		{"b-alpha", fmt.Sprintf("latent-class: rate of the gamma prior on the concentration α (default %g)", latentclass.DefaultBAlpha)},
+	} {
+		defineFlag(f.name, func(fs *flag.FlagSet, s *Settings) {
+			fs.Func(f.name, f.usage, func(v string) error { s.Extra[f.name] = v; return nil })
+		})
+	}
 }
