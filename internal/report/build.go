@@ -636,13 +636,21 @@ func (b *builder) posterior() error {
 	if p == nil {
 		return nil
 	}
-	if len(p.Draws) > 0 {
-		var limits []float64
-		if pr, ok := r.Intervals.Level(0.95); ok {
-			if lo, hi, ok := bounds(pr); ok {
-				limits = []float64{lo, hi}
-			}
+	var limits []float64
+	if pr, ok := r.Intervals.Level(0.95); ok {
+		if lo, hi, ok := bounds(pr); ok {
+			limits = []float64{lo, hi}
 		}
+	}
+	if len(p.Draws) == 0 && len(p.Distribution) > 0 {
+		dp, err := distPlot("Posterior distribution of the total", p.Distribution, p.Median, limits)
+		if err != nil {
+			return err
+		}
+		b.v.PostHist = dp
+		b.v.PostHistNote = "The curve is the posterior probability of each total; the orange line is the median, the estimate, and the dashed lines the limits of the 95% credible interval: the total lies between them with 95% probability under the model."
+	}
+	if len(p.Draws) > 0 {
 		hp, err := histPlotY("Posterior distribution of the total", "total (people)", "draws", p.Draws, p.Median, limits)
 		if err != nil {
 			return err

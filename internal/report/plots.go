@@ -437,6 +437,41 @@ func tracePlot(title string, traces [][]float64) (template.HTML, error) {
 	return svg(p, vg.Points(600), vg.Points(260), title)
 }
 
+// distPlot draws an exact posterior distribution on a grid, with the
+// estimate and the interval limits as vertical lines.
+func distPlot(title string, dist []mse.Mass, est float64, limits []float64) (template.HTML, error) {
+	p := newPlot(title, "total (people)", "posterior probability")
+	xy := make(plotter.XYs, len(dist))
+	maxY := 0.0
+	for i, m := range dist {
+		xy[i] = plotter.XY{X: m.N, Y: m.Probability}
+		maxY = math.Max(maxY, m.Probability)
+	}
+	ln, err := plotter.NewLine(xy)
+	if err != nil {
+		return "", err
+	}
+	ln.LineStyle.Color = colMain
+	ln.LineStyle.Width = vg.Points(1.4)
+	p.Add(ln)
+	for i, x := range append([]float64{est}, limits...) {
+		v, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: maxY * 1.05}})
+		if err != nil {
+			return "", err
+		}
+		v.LineStyle.Color = colAccent
+		v.LineStyle.Width = vg.Points(1.6)
+		if i > 0 {
+			v.LineStyle.Color = colInk
+			v.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(v)
+	}
+	p.Y.Min = 0
+	p.X.Tick.Marker = numTicks{}
+	return svg(p, vg.Points(600), vg.Points(260), title)
+}
+
 // histPlotY is histPlot with a label for the counts' axis.
 func histPlotY(title, xlabel, ylabel string, values []float64, est float64, limits []float64) (template.HTML, error) {
 	p := newPlot(title, xlabel, ylabel)

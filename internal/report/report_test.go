@@ -443,3 +443,22 @@ func TestAssumptionsSection(t *testing.T) {
 		t.Error("the published report quotes an exact estimate")
 	}
 }
+
+// TestPosteriorSectionExactDistribution: an exact posterior on a grid
+// (graph averaging) is drawn as a curve; without diagnostics there is no
+// verdict on chains.
+func TestPosteriorSectionExactDistribution(t *testing.T) {
+	res := posteriorResult(true)
+	res.Diagnostics = nil
+	res.Posterior.Draws = nil
+	for n := 900.0; n <= 1200; n += 10 {
+		res.Posterior.Distribution = append(res.Posterior.Distribution, mse.Mass{N: n, Probability: math.Exp(-(n - 1050) * (n - 1050) / 2000)})
+	}
+	html := render(t, &Input{Result: res}, false)
+	if !strings.Contains(html, `aria-label="Posterior distribution of the total"`) || !strings.Contains(html, "posterior probability of each total") {
+		t.Error("no plot of the exact posterior")
+	}
+	if strings.Contains(html, `id="posterior-verdict"`) || strings.Contains(html, "Trace of the total") {
+		t.Error("a verdict on chains without chains")
+	}
+}
