@@ -117,7 +117,7 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 			kind = d.DefaultInterval()
 		}
 	}
-	if set["nboot"] && !kind.Resamples() {
+	if set["nboot"] && !kind.Resamples() && !*f.compare {
 		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile, parametric), not --interval %s", kind)
 	}
 	if *f.compare && *f.covs != "" {
