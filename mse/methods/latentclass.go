@@ -45,9 +45,41 @@ func init() {
 					*c.v = x
 				}
 			}
+			m.GibbsOnly = s.Extra["gibbs-only"] == "true"
 			return m, nil
 		}})
 	compared = append(compared, "latent-class/posterior")
+	// A result's options (latentclass.Method.Settings) rebuild the method
+	// with the settings it ran with.
+	fromSettings["latent-class"] = func(rec map[string]any, s *Settings) error {
+		num := func(k string) (float64, bool) { // a positive JSON number
+			v, ok := rec[k].(float64)
+			if i, isInt := rec[k].(int); isInt {
+				v, ok = float64(i), true
+			}
+			return v, ok && v > 0
+		}
+		for _, c := range []struct {
+			key string
+			v   *int
+		}{{"chains", &s.Chains}, {"iter", &s.Iter}, {"burnin", &s.Burnin}, {"thin", &s.Thin}} {
+			if v, ok := num(c.key); ok && v == math.Trunc(v) {
+				*c.v = int(v)
+			}
+		}
+		if s.Extra == nil {
+			s.Extra = map[string]string{}
+		}
+		for key, flag := range map[string]string{"K": "classes", "a_alpha": "a-alpha", "b_alpha": "b-alpha"} {
+			if v, ok := num(key); ok {
+				s.Extra[flag] = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+		}
+		if rec["update"] == "gibbs" {
+			s.Extra["gibbs-only"] = "true"
+		}
+		return nil
+	}
 	for _, f := range []struct{ name, usage string }{
 		{"classes", fmt.Sprintf("latent-class: K, the largest number of latent classes (the truncation; default %d, LCMCR's documented value)", latentclass.DefaultClasses)},
 		{"a-alpha", fmt.Sprintf("latent-class: shape of the gamma prior on the concentration α (default %g)", latentclass.DefaultAAlpha)},
