@@ -281,10 +281,10 @@ func (f *fit) summarise(acceptance []float64) {
 		bad, agree = append(bad, "the chains cannot be compared (R̂ is infinite: each chain stuck at its own value)"), false
 	default:
 		if sn.RHat >= MaxRHat {
-			bad, agree = append(bad, fmt.Sprintf("R̂ of N is %.3f", sn.RHat)), false
+			bad, agree = append(bad, "R̂ of N is "+fmtRHat(sn.RHat)), false
 		}
 		if sl.RHat >= MaxRHat {
-			bad, agree = append(bad, fmt.Sprintf("R̂ of the log-likelihood is %.3f", sl.RHat)), false
+			bad, agree = append(bad, "R̂ of the log-likelihood is "+fmtRHat(sl.RHat)), false
 		}
 	}
 	if !constantN && !(math.Min(sn.ESSBulk, sn.ESSTail) >= minESS) {
@@ -295,8 +295,8 @@ func (f *fit) summarise(acceptance []float64) {
 		f.err = fmt.Errorf("%w: the %d chains do not agree: %s (needs R̂ below %g and an effective sample size of at least %.0f); run longer chains (--burnin, --iter, --thin) or more chains (--chains)",
 			mse.ErrNotConverged, len(f.traces), strings.Join(bad, ", "), MaxRHat, minESS)
 	case len(bad) > 0:
-		f.err = fmt.Errorf("%w: the %d chains agree (R̂ %.3f) but hold too few independent draws: %s (needs at least %.0f); run longer chains (--iter, --thin) or more chains (--chains)",
-			mse.ErrNotConverged, len(f.traces), sn.RHat, strings.Join(bad, ", "), minESS)
+		f.err = fmt.Errorf("%w: the %d chains agree (R̂ %s) but hold too few independent draws: %s (needs at least %.0f); run longer chains (--iter, --thin) or more chains (--chains)",
+			mse.ErrNotConverged, len(f.traces), fmtRHat(sn.RHat), strings.Join(bad, ", "), minESS)
 	}
 	if share := float64(atK) / float64(draws); share > 0.1 {
 		f.warns = append(f.warns, fmt.Sprintf("latent-class: %.0f%% of the draws occupy all K = %d classes: the truncation may bind; try a larger --classes", 100*share, K))
@@ -386,6 +386,16 @@ func allEqual(x []float64) bool {
 		}
 	}
 	return true
+}
+
+// fmtRHat writes R̂ with three decimals, or four when three would round a
+// failing value down to the threshold ("1.010" for 1.0102).
+func fmtRHat(x float64) string {
+	s := strconv.FormatFloat(x, 'f', 3, 64)
+	if x >= MaxRHat && s == strconv.FormatFloat(MaxRHat, 'f', 3, 64) {
+		s = strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	return s
 }
 
 // maxRHatReported stands for an R̂ that is infinite (chains each stuck at
