@@ -674,7 +674,11 @@ func (b *builder) posterior() error {
 	if len(p.Classes) > 0 {
 		ct := &table{ID: "posterior-classes", Caption: "How many groups of people the model sees", Head: []string{"latent classes occupied", "posterior probability"}}
 		for _, c := range p.Classes {
-			ct.Rows = append(ct.Rows, []cell{text(strconv.Itoa(c.Classes)), text(fmt.Sprintf("%.1f%%", 100*c.Share))})
+			share := fmt.Sprintf("%.1f%%", 100*c.Share)
+			if c.Share > 0 && c.Share < 0.0005 {
+				share = "below 0.1%"
+			}
+			ct.Rows = append(ct.Rows, []cell{text(strconv.Itoa(c.Classes)), text(share)})
 		}
 		b.v.PostClasses = ct
 	}
