@@ -613,7 +613,11 @@ func printComparison(w io.Writer, c *mse.Comparison) {
 	fmt.Fprintf(tw, "  procedure\testimate\t95%% interval\tmodel\n")
 	for _, r := range c.Rows {
 		if r.Estimate == nil {
-			fmt.Fprintf(tw, "  %s\tnot estimable\t%s\t\n", r.Procedure, r.Reason)
+			status := "not estimable"
+			if r.Status == mse.StatusNotConverged {
+				status = "not converged"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", r.Procedure, status, r.Reason)
 			continue
 		}
 		iv := "-"

@@ -414,7 +414,7 @@ func TestComparisonSection(t *testing.T) {
 		Warnings: []string{"The data show signs that some people are much harder to find than others."},
 	}
 	html := render(t, in, false)
-	for _, want := range []string{`id="comparison-table"`, "11,985 – 15,166", "at least 8,772 (no upper limit)", "the chains disagree", "much harder to find than others"} {
+	for _, want := range []string{`id="comparison-table"`, "11,985 – 15,166", "at least 8,772 (no upper limit)", "not converged", "the chains disagree", "much harder to find than others"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("comparison section lacks %q", want)
 		}
