@@ -18,6 +18,7 @@ import (
 	"github.com/morketall/morketall/mse"
 	"github.com/morketall/morketall/mse/methods"
 	"github.com/morketall/morketall/mse/study"
+	"github.com/morketall/morketall/mse/study/plan"
 )
 
 func init() {
@@ -77,7 +78,7 @@ var planFiles = []string{"plan.csv", "plan.json", "plan.svg", "plan-coverage.svg
 func runPlan(e *env, args []string) error {
 	m := e.auditFor("plan")
 	fs := newFlags(e, "plan", planSynopsis)
-	var configs []study.PlanConfig
+	var configs []plan.PlanConfig
 	var cfgErr error
 	addConfig := func(capture bool) func(string) error {
 		return func(v string) error {
@@ -93,9 +94,9 @@ func runPlan(e *env, args []string) error {
 				cfgErr = usagef("a configuration needs at least 2 lists (--list-sizes 100,100,...)")
 			}
 			if capture {
-				configs = append(configs, study.PlanConfig{Capture: xs})
+				configs = append(configs, plan.PlanConfig{Capture: xs})
 			} else {
-				configs = append(configs, study.PlanConfig{ListSizes: xs})
+				configs = append(configs, plan.PlanConfig{ListSizes: xs})
 			}
 			return nil
 		}
@@ -104,11 +105,11 @@ func runPlan(e *env, args []string) error {
 	fs.Func("capture", "capture probabilities of the lists instead of their sizes, comma-separated, each in (0, 1); may be repeated", addConfig(true))
 	sizes := fs.String("size", "", "population sizes N, comma-separated or FROM:TO:STEP (required without --pilot; default the pilot's N)")
 	dependence := fs.String("dependence", "0", "log odds ratio between lists: a number for every pair and/or pairs i:j=value (e.g. 1:2=1.2,3:4=-inf)")
-	heterogeneity := fs.Float64("heterogeneity", 0, fmt.Sprintf("standard deviation of the person effect on the logit of capture, 0 to %d", study.MaxHeterogeneity))
+	heterogeneity := fs.Float64("heterogeneity", 0, fmt.Sprintf("standard deviation of the person effect on the logit of capture, 0 to %d", plan.MaxHeterogeneity))
 	pilot := fs.String("pilot", "", "take the overlap structure from the model fitted to this pilot overlap table")
 	model := fs.String("model", "", "with --pilot: the model in notation, or a method that selects one (default stepwise)")
 	procedure := fs.String("procedure", planDefaultProcedure, "the procedure the study will use, method/interval (e.g. stepwise/bca, bic/profile, Mh-Chao/profile)")
-	reps := fs.Int("reps", study.DefaultPlanReps, fmt.Sprintf("simulated tables per configuration and size, 1 to %d", study.MaxSimulationReps))
+	reps := fs.Int("reps", plan.DefaultPlanReps, fmt.Sprintf("simulated tables per configuration and size, 1 to %d", study.MaxSimulationReps))
 	nboot := fs.Int("nboot", planDefaultNBoot, fmt.Sprintf("bootstrap replicates of each bca/percentile interval, 10 to %d (estimate uses %d; a plan's error is mostly the number of tables)", mse.MaxNBoot, mse.DefaultNBoot))
 	seed := fs.Uint64("seed", mse.DefaultSeed, "seed of everything random")
 	settings := methods.Flags(fs, "model", "rcapture")
@@ -139,8 +140,8 @@ func runPlan(e *env, args []string) error {
 		return usagef("--reps must be in [1, %d]", study.MaxSimulationReps)
 	case *nboot < 10 || *nboot > mse.MaxNBoot:
 		return usagef("--nboot must be in [10, %d]", mse.MaxNBoot)
-	case !(*heterogeneity >= 0 && *heterogeneity <= study.MaxHeterogeneity):
-		return usagef("--heterogeneity must be in [0, %d]", study.MaxHeterogeneity)
+	case !(*heterogeneity >= 0 && *heterogeneity <= plan.MaxHeterogeneity):
+		return usagef("--heterogeneity must be in [0, %d]", plan.MaxHeterogeneity)
 	}
 	for _, c := range configs {
 		for _, q := range c.Capture {
@@ -153,7 +154,7 @@ func runPlan(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dep, err := study.ParseDependence(*dependence)
+	dep, err := plan.ParseDependence(*dependence)
 	if err != nil {
 		return usagef("--dependence: %s", strings.TrimPrefix(trimPkg(err), "invalid dependence: "))
 	}
@@ -176,7 +177,7 @@ func runPlan(e *env, args []string) error {
 	if err := checkDir(dir, *force, append(planFiles, "plan.manifest.json")...); err != nil {
 		return err
 	}
-	spec := study.PlanSpec{Configs: configs, Sizes: ns, Dependence: dep, Heterogeneity: *heterogeneity, Procedure: proc}
+	spec := plan.PlanSpec{Configs: configs, Sizes: ns, Dependence: dep, Heterogeneity: *heterogeneity, Procedure: proc}
 	if *pilot != "" {
 		if spec.Pilot, err = populationFromTable(e, *pilot, *model, settings); err != nil {
 			return err
@@ -186,8 +187,8 @@ func runPlan(e *env, args []string) error {
 		return err
 	}
 	prog := newProgress(e, "plan")
-	opts := &study.PlanOptions{Reps: *reps, RunOptions: study.RunOptions{NBoot: *nboot, Seed: seed, Progress: prog.update}}
-	res, err := study.Plan(e.ctx, spec, opts)
+	opts := &plan.PlanOptions{Reps: *reps, RunOptions: study.RunOptions{NBoot: *nboot, Seed: seed, Progress: prog.update}}
+	res, err := plan.Plan(e.ctx, spec, opts)
 	prog.done()
 	if err != nil {
 		if errors.Is(err, mse.ErrCancelled) {
@@ -258,7 +259,7 @@ func parseSizes(s string) ([]int, error) {
 }
 
 // describeLists says what a configuration's lists are, in words.
-func describeLists(pt *study.PlanPoint) string {
+func describeLists(pt *plan.PlanPoint) string {
 	sizes := make([]string, len(pt.ListSizes))
 	same := true
 	for i, s := range pt.ListSizes {
@@ -280,7 +281,7 @@ func pctOpt(x *float64) string {
 	return fmt.Sprintf("%.1f%%", 100**x)
 }
 
-func printPlan(w io.Writer, r *study.PlanResult) {
+func printPlan(w io.Writer, r *plan.PlanResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if r.Pilot != nil {
 		fmt.Fprintf(tw, "pilot\t%s\n", r.Pilot.Description)
@@ -333,7 +334,7 @@ func printPlan(w io.Writer, r *study.PlanResult) {
 }
 
 // reading says a point's outlook in a sentence.
-func reading(p *study.PlanPoint, reps int) string {
+func reading(p *plan.PlanPoint, reps int) string {
 	head := fmt.Sprintf("With %s in a population of %d (about %.0f cases seen): ", describeLists(p), p.N, p.ExpectedObserved)
 	if p.HalfWidth.N == 0 {
 		return head + fmt.Sprintf("no interval in any of the %d tables.", reps)
@@ -352,7 +353,7 @@ func reading(p *study.PlanPoint, reps int) string {
 }
 
 // planOutFiles are the outputs of plan.
-func planOutFiles(r *study.PlanResult) ([]outFile, error) {
+func planOutFiles(r *plan.PlanResult) ([]outFile, error) {
 	var rows [][]string
 	for i := range r.Points {
 		p := &r.Points[i]
@@ -381,8 +382,8 @@ func planOutFiles(r *study.PlanResult) ([]outFile, error) {
 }
 
 // planSeries groups the points by configuration.
-func planSeries(r *study.PlanResult) (configs []int, byConfig map[int][]*study.PlanPoint, manyN bool) {
-	byConfig = map[int][]*study.PlanPoint{}
+func planSeries(r *plan.PlanResult) (configs []int, byConfig map[int][]*plan.PlanPoint, manyN bool) {
+	byConfig = map[int][]*plan.PlanPoint{}
 	ns := map[int]bool{}
 	for i := range r.Points {
 		p := &r.Points[i]
@@ -397,14 +398,14 @@ func planSeries(r *study.PlanResult) (configs []int, byConfig map[int][]*study.P
 
 // planX is a point's position on the x axis: N, or the configuration
 // when there is one population size.
-func planX(p *study.PlanPoint, manyN bool) float64 {
+func planX(p *plan.PlanPoint, manyN bool) float64 {
 	if manyN {
 		return float64(p.N)
 	}
 	return float64(p.Config - 1)
 }
 
-func configLabel(p *study.PlanPoint) string {
+func configLabel(p *plan.PlanPoint) string {
 	sizes := make([]string, len(p.ListSizes))
 	for j, s := range p.ListSizes {
 		sizes[j] = strconv.FormatFloat(s, 'f', 0, 64)
@@ -415,7 +416,7 @@ func configLabel(p *study.PlanPoint) string {
 	return fmt.Sprintf("%d: %d lists (%s)", p.Config, p.Lists, strings.Join(sizes, ", "))
 }
 
-func planAxes(p *plot.Plot, r *study.PlanResult, configs []int, byConfig map[int][]*study.PlanPoint, manyN bool) {
+func planAxes(p *plot.Plot, r *plan.PlanResult, configs []int, byConfig map[int][]*plan.PlanPoint, manyN bool) {
 	if manyN {
 		p.X.Label.Text = "population size N"
 		return
@@ -435,7 +436,7 @@ func planAxes(p *plot.Plot, r *study.PlanResult, configs []int, byConfig map[int
 
 // planPlot draws the median relative half-width of the 95% interval with
 // ±1.96 Monte Carlo SE bars, one line per configuration.
-func planPlot(r *study.PlanResult) (*plot.Plot, error) {
+func planPlot(r *plan.PlanResult) (*plot.Plot, error) {
 	configs, byConfig, manyN := planSeries(r)
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Precision of the estimate: %s, median of %d tables per point (bars ±1.96 MC SE)", r.Procedure, r.Reps)
@@ -520,7 +521,7 @@ func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
 
 // planCoveragePlot draws the coverage of the 95% interval (nominal
 // dashed) and the share of tables without an estimate.
-func planCoveragePlot(r *study.PlanResult) (*plot.Plot, error) {
+func planCoveragePlot(r *plan.PlanResult) (*plot.Plot, error) {
 	configs, byConfig, manyN := planSeries(r)
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Coverage and failures: %s, %d tables per point", r.Procedure, r.Reps)
@@ -534,11 +535,11 @@ func planCoveragePlot(r *study.PlanResult) (*plot.Plot, error) {
 		col := palette[ci%len(palette)]
 		for si, series := range []struct {
 			name  string
-			get   func(*study.PlanPoint) study.MCShare
+			get   func(*plan.PlanPoint) plan.MCShare
 			shape draw.GlyphDrawer
 		}{
-			{"95% coverage", func(pt *study.PlanPoint) study.MCShare { return pt.Coverage95 }, draw.CircleGlyph{}},
-			{"no estimate", func(pt *study.PlanPoint) study.MCShare { return pt.NotEstimable }, draw.TriangleGlyph{}},
+			{"95% coverage", func(pt *plan.PlanPoint) plan.MCShare { return pt.Coverage95 }, draw.CircleGlyph{}},
+			{"no estimate", func(pt *plan.PlanPoint) plan.MCShare { return pt.NotEstimable }, draw.TriangleGlyph{}},
 		} {
 			var pts plotter.XYs
 			var errs plotter.YErrors

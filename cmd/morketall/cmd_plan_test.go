@@ -12,11 +12,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/morketall/morketall/mse/study"
+	"github.com/morketall/morketall/mse/study/plan"
 )
 
-func planJSON(t *testing.T, args ...string) *study.PlanResult {
+func planJSON(t *testing.T, args ...string) *plan.PlanResult {
 	t.Helper()
-	var r study.PlanResult
+	var r plan.PlanResult
 	if err := json.Unmarshal([]byte(mustRun(t, append(append([]string{"plan"}, args...), "--json")...)), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/morketall/morketall/internal/atomicfile"
 	"github.com/morketall/morketall/internal/manifest"
 	"github.com/morketall/morketall/mse"
-	"github.com/morketall/morketall/mse/study"
+	"github.com/morketall/morketall/mse/study/plan"
 )
 
 // gridFlags are simulate's grid flags.
@@ -98,8 +98,8 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 	if err != nil {
 		return usagef("%q: %s", *gf.grid, trimPkg(err))
 	}
-	which := study.ShardCells(len(cells), shard, shards)
-	header := study.NewPart(g, *bf.seed, shard, shards, toolVersion())
+	which := plan.ShardCells(len(cells), shard, shards)
+	header := plan.NewPart(g, *bf.seed, shard, shards, toolVersion())
 
 	var outputs []string
 	ckpt := ""
@@ -122,7 +122,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 			return err
 		}
 	}
-	var done []study.CellResult
+	var done []plan.CellResult
 	var cp *checkpoint
 	if ckpt != "" {
 		if err := outputDir(dir); err != nil {
@@ -148,7 +148,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 	}
 	prog := newProgress(e, "simulate")
 	seed := *bf.seed
-	opts := &study.GridOptions{Seed: &seed, Progress: prog.update, Cell: func(c study.GridCell, i, n int) {
+	opts := &plan.GridOptions{Seed: &seed, Progress: prog.update, Cell: func(c plan.GridCell, i, n int) {
 		if len(todo) == len(cells) {
 			prog.setWhat(fmt.Sprintf("simulate, cell %d of %d", c.Cell, n))
 		} else {
@@ -156,7 +156,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 		}
 	}}
 	ran := 0
-	err = study.RunGrid(e.ctx, g, todo, opts, func(c *study.CellResult) error {
+	err = plan.RunGrid(e.ctx, g, todo, opts, func(c *plan.CellResult) error {
 		if cp != nil {
 			if err := cp.add(c); err != nil {
 				return err
@@ -184,7 +184,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 		}
 		return libError(fmt.Sprintf("%q", *gf.grid), err)
 	}
-	slices.SortFunc(done, func(a, b study.CellResult) int { return a.Cell - b.Cell })
+	slices.SortFunc(done, func(a, b plan.CellResult) int { return a.Cell - b.Cell })
 
 	if gridIn := *gf.grid; gridIn != "-" {
 		if err := m.AddInput("grid", gridIn); err != nil {
@@ -214,7 +214,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 		fmt.Fprintf(e.stdout, "\nwritten to %s\n", path)
 		return nil
 	}
-	res := &study.GridResult{Grid: g, GridSHA256: header.GridSHA256, Seed: *bf.seed, Cells: done}
+	res := &plan.GridResult{Grid: g, GridSHA256: header.GridSHA256, Seed: *bf.seed, Cells: done}
 	if dir != "" {
 		if err := writeOutputs(dir, *bf.force, gridOutFiles(res), m); err != nil {
 			return err
@@ -234,7 +234,7 @@ func runSimulateGrid(e *env, m *manifest.Manifest, gf *gridFlags, bf *benchFlags
 // errStopped is a run stopped by gridCellHook.
 var errStopped = errors.New("stopped")
 
-func readGridFile(e *env, path string) (*study.Grid, error) {
+func readGridFile(e *env, path string) (*plan.Grid, error) {
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -244,7 +244,7 @@ func readGridFile(e *env, path string) (*study.Grid, error) {
 		defer f.Close()
 		r = f
 	}
-	g, err := study.ReadGrid(r)
+	g, err := plan.ReadGrid(r)
 	if err != nil {
 		return nil, usagef("%q: %s", path, trimPkg(err))
 	}
@@ -257,18 +257,18 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func readPart(path string) (*study.Part, error) {
+func readPart(path string) (*plan.Part, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var p study.Part
+	var p plan.Part
 	dec := json.NewDecoder(bufio.NewReader(f))
 	if err := dec.Decode(&p); err != nil {
 		return nil, errors.New("not a part file (not valid JSON)")
 	}
-	if p.Format != study.PartFormat {
+	if p.Format != plan.PartFormat {
 		return nil, fmt.Errorf("not a part file of simulate --shard")
 	}
 	return &p, nil
@@ -286,7 +286,7 @@ type checkpoint struct {
 // openCheckpoint starts a checkpoint, or with resume continues one: it
 // returns the cells it holds, after checking that it belongs to this run
 // (the same grid, seed, version and shard).
-func openCheckpoint(path string, header *study.Part, which []int, cells []study.GridCell, resume, force bool) (*checkpoint, []study.CellResult, error) {
+func openCheckpoint(path string, header *plan.Part, which []int, cells []plan.GridCell, resume, force bool) (*checkpoint, []plan.CellResult, error) {
 	b, err := os.ReadFile(path)
 	exists := err == nil
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -296,7 +296,7 @@ func openCheckpoint(path string, header *study.Part, which []int, cells []study.
 		return nil, nil, failf("%q: the checkpoint of an interrupted run exists", path).
 			hint("--resume continues it; --force starts afresh")
 	}
-	var done []study.CellResult
+	var done []plan.CellResult
 	keep := 0 // bytes of the file to keep
 	if exists && resume {
 		if done, keep, err = loadCheckpoint(b, header, which, cells); err != nil {
@@ -306,8 +306,8 @@ func openCheckpoint(path string, header *study.Part, which []int, cells []study.
 	if keep == 0 {
 		var hb bytes.Buffer
 		if err := json.NewEncoder(&hb).Encode(struct {
-			*study.Part
-			Cells []study.CellResult `json:"cells,omitempty"`
+			*plan.Part
+			Cells []plan.CellResult `json:"cells,omitempty"`
 		}{Part: header}); err != nil {
 			return nil, nil, failf("checkpoint: %v", err)
 		}
@@ -331,12 +331,12 @@ func openCheckpoint(path string, header *study.Part, which []int, cells []study.
 
 // loadCheckpoint reads a checkpoint's cells and the length of its
 // complete lines.
-func loadCheckpoint(b []byte, header *study.Part, which []int, cells []study.GridCell) ([]study.CellResult, int, error) {
+func loadCheckpoint(b []byte, header *plan.Part, which []int, cells []plan.GridCell) ([]plan.CellResult, int, error) {
 	nl := bytes.IndexByte(b, '\n')
 	if nl < 0 {
 		return nil, 0, nil // the header itself was cut short: nothing to keep
 	}
-	var h study.Part
+	var h plan.Part
 	if err := json.Unmarshal(b[:nl], &h); err != nil {
 		return nil, 0, errors.New("not a checkpoint of simulate --grid")
 	}
@@ -350,7 +350,7 @@ func loadCheckpoint(b []byte, header *study.Part, which []int, cells []study.Gri
 	for _, c := range which {
 		in[c] = true
 	}
-	var done []study.CellResult
+	var done []plan.CellResult
 	seen := map[int]bool{}
 	keep := nl + 1
 	for line := 2; keep < len(b); line++ {
@@ -358,7 +358,7 @@ func loadCheckpoint(b []byte, header *study.Part, which []int, cells []study.Gri
 		if end < 0 {
 			break // cut short by a kill: dropped
 		}
-		var c study.CellResult
+		var c plan.CellResult
 		if err := json.Unmarshal(b[keep:keep+end], &c); err != nil {
 			if keep+end+1 == len(b) {
 				break // the last line, damaged: dropped
@@ -381,7 +381,7 @@ func loadCheckpoint(b []byte, header *study.Part, which []int, cells []study.Gri
 }
 
 // add appends a finished cell and syncs it to disk.
-func (c *checkpoint) add(r *study.CellResult) error {
+func (c *checkpoint) add(r *plan.CellResult) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return failf("checkpoint: %v", err)
@@ -443,7 +443,7 @@ func runSimulateMerge(e *env, args []string) error {
 	if err := checkDir(dir, *force, append(slices.Clone(gridFiles), "simulate.manifest.json")...); err != nil {
 		return err
 	}
-	var parts []*study.Part
+	var parts []*plan.Part
 	for _, p := range pos {
 		if strings.HasSuffix(p, manifest.Suffix) {
 			return usagef("%q is the manifest of a part, not a part", p).hint("give the part files: part-*-of-N.json")
@@ -457,7 +457,7 @@ func runSimulateMerge(e *env, args []string) error {
 		}
 		parts = append(parts, part)
 	}
-	res, err := study.MergeParts(parts, pos)
+	res, err := plan.MergeParts(parts, pos)
 	if err != nil {
 		return usagef("%s", strings.Replace(trimPkg(err), "cannot merge: ", "", 1)).hint("merge the parts of one run: the same grid file, --seed and binary, every shard 1 to N once")
 	}
@@ -492,7 +492,7 @@ func runSimulateMerge(e *env, args []string) error {
 }
 
 // cellLabel names a cell's population compactly.
-func cellLabel(c *study.GridCell) string {
+func cellLabel(c *plan.GridCell) string {
 	if c.Scenario != "" {
 		return fmt.Sprintf("%s-%d", c.Scenario, c.Lists)
 	}
@@ -525,7 +525,7 @@ func fmtList(x []float64) string {
 	return strings.Join(parts, " ")
 }
 
-func printGrid(w io.Writer, g *study.Grid, digest string, seed uint64, ncells int, cells []study.CellResult, what string) {
+func printGrid(w io.Writer, g *plan.Grid, digest string, seed uint64, ncells int, cells []plan.CellResult, what string) {
 	name := g.Name
 	if name == "" {
 		name = "grid"
@@ -534,7 +534,7 @@ func printGrid(w io.Writer, g *study.Grid, digest string, seed uint64, ncells in
 		what = "; " + what + ": " + strconv.Itoa(len(cells)) + " cells"
 	}
 	boot := ""
-	if slices.ContainsFunc(cells, func(c study.CellResult) bool {
+	if slices.ContainsFunc(cells, func(c plan.CellResult) bool {
 		return strings.HasSuffix(c.Procedure, "/bca") || strings.HasSuffix(c.Procedure, "/percentile")
 	}) {
 		boot = fmt.Sprintf(", %d bootstrap replicates per interval", g.NBoot)
@@ -563,9 +563,9 @@ func printGrid(w io.Writer, g *study.Grid, digest string, seed uint64, ncells in
 }
 
 // gridOutFiles are the output files of a whole grid.
-func gridOutFiles(r *study.GridResult) []outFile {
+func gridOutFiles(r *plan.GridResult) []outFile {
 	cellCols := []string{"cell", "population", "scenario", "lists", "n", "capture", "dependence", "heterogeneity", "missed", "false"}
-	cellRow := func(c *study.CellResult) []string {
+	cellRow := func(c *plan.CellResult) []string {
 		d := ""
 		if c.Dependence != nil {
 			d = c.Dependence.String()

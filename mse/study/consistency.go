@@ -81,7 +81,7 @@ func InternalConsistency(ctx context.Context, t *mse.Table, procs []Procedure, o
 	if t.K() < 3 {
 		return nil, fmt.Errorf("%w: internal consistency needs at least 3 lists (2 to estimate each one), the table has %d", mse.ErrTooFewLists, t.K())
 	}
-	run := opts.withDefaults()
+	run := opts.WithDefaults()
 	if err := run.check(procs); err != nil {
 		return nil, err
 	}

@@ -182,7 +182,7 @@ func SimulateCovariates(ctx context.Context, pop *CovariatePopulation, procs []C
 	if len(procs) == 0 {
 		return nil, errors.New("study: no procedures given")
 	}
-	run := o.RunOptions.withDefaults()
+	run := o.RunOptions.WithDefaults()
 	root := *run.Seed
 	tableSeed := seed.Mix(root, "covariate-table")
 	tables := make([]*mse.Table, o.Reps)

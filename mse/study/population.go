@@ -296,7 +296,7 @@ func NewScenario(name string, opts *ScenarioOptions) (*Population, error) {
 	if opts != nil {
 		o = *opts
 	}
-	base, k := splitScenario(name)
+	base, k := SplitScenario(name)
 	if o.Lists != 0 {
 		if k != 0 && k != o.Lists {
 			return nil, fmt.Errorf("%w: scenario %q names %d lists but %d were asked for", ErrPopulation, name, k, o.Lists)
@@ -448,4 +448,21 @@ func fmtProbs(q []float64) string {
 		parts[i] = strconv.FormatFloat(v, 'f', 3, 64)
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// SplitScenario splits a scenario name such as "sparse-8" into its
+// family and number of lists ("sparse", 8; 0 without a suffix).
+func SplitScenario(name string) (string, int) {
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if v, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i], v
+		}
+	}
+	return name, 0
+}
+
+// Info describes the population for a result.
+func (p *Population) Info() PopulationInfo {
+	return PopulationInfo{Name: p.Name, Description: p.Description, Lists: slices.Clone(p.Lists), N: p.N,
+		ExpectedObserved: p.ExpectedObserved(), Model: p.Model}
 }

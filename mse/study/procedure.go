@@ -120,7 +120,7 @@ type RunOptions struct {
 	Progress func(done, total int)
 }
 
-func (o *RunOptions) withDefaults() RunOptions {
+func (o *RunOptions) WithDefaults() RunOptions {
 	var r RunOptions
 	if o != nil {
 		r = *o
@@ -187,9 +187,9 @@ type Outcome struct {
 // Estimated reports whether the outcome has an estimate.
 func (o *Outcome) Estimated() bool { return o.Status == "ok" && o.Estimate != nil }
 
-// interval returns the limits at level 0.95 or 0.8: ok is false when
+// Interval returns the limits at level 0.95 or 0.8: ok is false when
 // there is no interval; an open upper limit is +Inf.
-func (o *Outcome) interval(level float64) (lo, hi float64, ok bool) {
+func (o *Outcome) Interval(level float64) (lo, hi float64, ok bool) {
 	l, u, open := o.Lower95, o.Upper95, o.Open95
 	if level < 0.9 {
 		l, u, open = o.Lower80, o.Upper80, o.Open80
@@ -206,7 +206,7 @@ func (o *Outcome) interval(level float64) (lo, hi float64, ok bool) {
 // covers reports whether the interval at the level holds x; ok is false
 // when there is none.
 func (o *Outcome) covers(level, x float64) (covered, ok bool) {
-	lo, hi, ok := o.interval(level)
+	lo, hi, ok := o.Interval(level)
 	if !ok {
 		return false, false
 	}

@@ -62,7 +62,7 @@ func ListSensitivity(ctx context.Context, t *mse.Table, procs []Procedure, opts 
 	if t.K() < 3 {
 		return nil, fmt.Errorf("%w: list omission and merging need at least 3 lists, the table has %d", mse.ErrTooFewLists, t.K())
 	}
-	run := opts.withDefaults()
+	run := opts.WithDefaults()
 	if err := run.check(procs); err != nil {
 		return nil, err
 	}

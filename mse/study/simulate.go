@@ -152,7 +152,7 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 	if !(o.Missed >= 0 && o.Missed <= 1) || !(o.False >= 0 && o.False <= 1) {
 		return nil, fmt.Errorf("%w: linkage-error rates must be in [0, 1]", ErrPopulation)
 	}
-	run := o.RunOptions.withDefaults()
+	run := o.RunOptions.WithDefaults()
 	if err := run.check(procs); err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 		return nil, err
 	}
 	res := &SimulationResult{
-		Population: infoOf(pop),
+		Population: pop.Info(),
 		Reps:       o.Reps, Scheme: string(o.Scheme), Seed: root, Missed: o.Missed, False: o.False,
 		Replicates: make([]SimulationReplicate, len(jobs)),
 	}
@@ -263,10 +263,10 @@ func (a *accumulator) add(o *Outcome, truth float64) {
 	if o.Model != "" {
 		a.models[o.Model]++
 	}
-	if lo, hi, ok := o.interval(0.95); ok {
+	if lo, hi, ok := o.Interval(0.95); ok {
 		a.cov95.add(lo <= truth && truth <= hi, lo, hi, &a.widths95)
 	}
-	if lo, hi, ok := o.interval(0.8); ok {
+	if lo, hi, ok := o.Interval(0.8); ok {
 		a.cov80.add(lo <= truth && truth <= hi, lo, hi, &a.widths80)
 	}
 }

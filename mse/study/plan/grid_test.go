@@ -1,4 +1,4 @@
-package study
+package plan
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/morketall/morketall/mse/loglin"
+	"github.com/morketall/morketall/mse/study"
 )
 
 const testGrid = `{
@@ -37,7 +38,7 @@ func readTestGrid(t *testing.T, s string) *Grid {
 
 func TestGridCells(t *testing.T) {
 	g := readTestGrid(t, testGrid)
-	if g.NBoot != 1000 || g.Scheme != SchemeMultinomial || g.Reps != 4 {
+	if g.NBoot != 1000 || g.Scheme != study.SchemeMultinomial || g.Reps != 4 {
 		t.Fatalf("defaults: %+v", g)
 	}
 	cells, err := g.Cells()
@@ -171,21 +172,21 @@ func runAll(t *testing.T, g *Grid, which []int, seed uint64) []CellResult {
 	return out
 }
 
-// TestGridCellIsSimulate: a cell of a named scenario is Simulate with the
+// TestGridCellIsSimulate: a cell of a named scenario is study.Simulate with the
 // same settings and seed, whatever else the grid holds.
 func TestGridCellIsSimulate(t *testing.T) {
 	g := readTestGrid(t, testGrid)
 	got := runAll(t, g, []int{6}, 7)
-	pop, err := NewScenario("pairwise", &ScenarioOptions{Lists: 3, N: 600})
+	pop, err := study.NewScenario("pairwise", &study.ScenarioOptions{Lists: 3, N: 600})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ParseProcedure("stepwise/profile", nil)
+	p, err := study.ParseProcedure("stepwise/profile", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := uint64(7)
-	res, err := Simulate(context.Background(), pop, []Procedure{p}, &SimulationOptions{Reps: 4, RunOptions: RunOptions{Seed: &s}})
+	res, err := study.Simulate(context.Background(), pop, []study.Procedure{p}, &study.SimulationOptions{Reps: 4, RunOptions: study.RunOptions{Seed: &s}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,13 +273,13 @@ func TestGridShardsMerge(t *testing.T) {
 // move it up by about 20%, so the check cannot fail by chance; zero rates
 // give the tables as drawn.
 func TestSimulateLinkageErrors(t *testing.T) {
-	pop, err := NewScenario("independence-4", nil)
+	pop, err := study.NewScenario("independence-4", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := ParseProcedure("main/none", nil)
-	run := func(missed, falseRate float64) *SimulationResult {
-		res, err := Simulate(context.Background(), pop, []Procedure{p}, &SimulationOptions{Reps: 40, Missed: missed, False: falseRate})
+	p, _ := study.ParseProcedure("main/none", nil)
+	run := func(missed, falseRate float64) *study.SimulationResult {
+		res, err := study.Simulate(context.Background(), pop, []study.Procedure{p}, &study.SimulationOptions{Reps: 40, Missed: missed, False: falseRate})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,14 +298,14 @@ func TestSimulateLinkageErrors(t *testing.T) {
 	if missed.Replicates[0].Observed <= plain.Replicates[0].Observed || missed.Missed != 0.1 {
 		t.Errorf("observed %d with missed links, %d without", missed.Replicates[0].Observed, plain.Replicates[0].Observed)
 	}
-	if _, err := Simulate(context.Background(), pop, []Procedure{p}, &SimulationOptions{Reps: 1, Missed: 2}); err == nil {
+	if _, err := study.Simulate(context.Background(), pop, []study.Procedure{p}, &study.SimulationOptions{Reps: 1, Missed: 2}); err == nil {
 		t.Error("a rate of 2 was accepted")
 	}
 }
 
 // TestExampleGridFile: the README's example grid reads and enumerates.
 func TestExampleGridFile(t *testing.T) {
-	f, err := os.Open("../../testdata/grid.json")
+	f, err := os.Open("../../../testdata/grid.json")
 	if err != nil {
 		t.Fatal(err)
 	}

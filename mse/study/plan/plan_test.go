@@ -1,4 +1,4 @@
-package study
+package plan
 
 import (
 	"context"
@@ -13,11 +13,12 @@ import (
 
 	"github.com/morketall/morketall/mse"
 	"github.com/morketall/morketall/mse/loglin"
+	"github.com/morketall/morketall/mse/study"
 )
 
-func ukPilot(t *testing.T) *Population {
+func ukPilot(t *testing.T) *study.Population {
 	t.Helper()
-	f, err := os.Open("../../testdata/ukdat_5.csv")
+	f, err := os.Open("../../../testdata/ukdat_5.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func ukPilot(t *testing.T) *Population {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pop, err := PopulationFromMethod(context.Background(), tab, loglin.Stepwise{})
+	pop, err := study.PopulationFromMethod(context.Background(), tab, loglin.Stepwise{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +39,13 @@ func ukPilot(t *testing.T) *Population {
 // same seed, figure for figure.
 func TestPlanPilotIsSimulate(t *testing.T) {
 	pilot := ukPilot(t)
-	p, _ := ParseProcedure("stepwise/conditional", nil)
+	p, _ := study.ParseProcedure("stepwise/conditional", nil)
 	s := uint64(11)
-	plan, err := Plan(context.Background(), PlanSpec{Pilot: pilot, Procedure: p}, &PlanOptions{Reps: 60, RunOptions: RunOptions{Seed: &s}})
+	plan, err := Plan(context.Background(), PlanSpec{Pilot: pilot, Procedure: p}, &PlanOptions{Reps: 60, RunOptions: study.RunOptions{Seed: &s}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := Simulate(context.Background(), pilot, []Procedure{p}, &SimulationOptions{Reps: 60, RunOptions: RunOptions{Seed: &s}})
+	sim, err := study.Simulate(context.Background(), pilot, []study.Procedure{p}, &study.SimulationOptions{Reps: 60, RunOptions: study.RunOptions{Seed: &s}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func ptr(v float64) *float64 { return &v }
 // to ±17%): the check, at 4 SEs, fails by chance far less than once in
 // 10^4.
 func TestPlanListSizes(t *testing.T) {
-	p, _ := ParseProcedure("main/conditional", nil)
+	p, _ := study.ParseProcedure("main/conditional", nil)
 	spec := PlanSpec{Configs: []PlanConfig{{ListSizes: []float64{100, 100, 100, 100}}, {ListSizes: []float64{100, 100, 100, 100, 80}}},
 		Sizes: []int{1000, 2000}, Procedure: p}
 	res, err := Plan(context.Background(), spec, &PlanOptions{Reps: 100})
@@ -143,7 +144,7 @@ func TestPlanListSizes(t *testing.T) {
 }
 
 func TestPlanRefuses(t *testing.T) {
-	p, _ := ParseProcedure("main/conditional", nil)
+	p, _ := study.ParseProcedure("main/conditional", nil)
 	pilot := ukPilot(t)
 	for _, tc := range []struct {
 		spec PlanSpec
@@ -163,7 +164,7 @@ func TestPlanRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err %v, want %q", tc.spec.Configs, err, tc.want)
 		}
-		if err != nil && !errors.Is(err, ErrPlan) && !errors.Is(err, ErrPopulation) {
+		if err != nil && !errors.Is(err, ErrPlan) && !errors.Is(err, study.ErrPopulation) {
 			t.Errorf("%v: not a plan or population error", err)
 		}
 	}

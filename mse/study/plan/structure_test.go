@@ -1,10 +1,12 @@
-package study
+package plan
 
 import (
 	"encoding/json"
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/morketall/morketall/mse/study"
 )
 
 // marginals returns P(ω_j = 1) for each list.
@@ -176,7 +178,7 @@ func TestStructureRefuses(t *testing.T) {
 	} {
 		if _, err := s.Population(100); err == nil {
 			t.Errorf("%+v: no error", s)
-		} else if !errors.Is(err, ErrPopulation) && !errors.Is(err, ErrDependence) {
+		} else if !errors.Is(err, study.ErrPopulation) && !errors.Is(err, ErrDependence) {
 			t.Errorf("%+v: %v", s, err)
 		}
 	}
@@ -185,11 +187,11 @@ func TestStructureRefuses(t *testing.T) {
 // TestWithCapture: tilting keeps every interaction, reaches the new
 // marginals, and adds independent lists.
 func TestWithCapture(t *testing.T) {
-	pop, err := NewScenario("pairwise-4", nil)
+	pop, err := study.NewScenario("pairwise-4", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	same, err := pop.WithCapture(marginals(4, pop.Probs))
+	same, err := WithCapture(pop, marginals(4, pop.Probs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func TestWithCapture(t *testing.T) {
 		}
 	}
 	q := []float64{0.3, 0.05, 0.1, 0.2, 0.15}
-	tp, err := pop.WithCapture(q)
+	tp, err := WithCapture(pop, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +226,7 @@ func TestWithCapture(t *testing.T) {
 	if tp.Model != "[12,23,34,5]" {
 		t.Errorf("model %q", tp.Model)
 	}
-	if _, err := pop.WithCapture([]float64{0.1, 0.2, 0.3}); err == nil {
+	if _, err := WithCapture(pop, []float64{0.1, 0.2, 0.3}); err == nil {
 		t.Error("fewer lists accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package study
+package plan
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/morketall/morketall/mse/study"
 )
 
 // Study planning.
@@ -15,7 +17,7 @@ import (
 // the 95% interval be, how often will there be no estimate at all, and
 // does a fifth list help? Plan answers by simulation: for each planned
 // configuration of lists and each assumed population size it builds the
-// population the assumptions describe and runs Simulate on it with the
+// population the assumptions describe and runs study.Simulate on it with the
 // procedure that will be used, then reduces the replicates to the
 // figures a plan needs, each with its Monte Carlo standard error and the
 // number of replicates behind it.
@@ -25,12 +27,12 @@ import (
 // probabilities) and the Structure adds pairwise dependence and
 // heterogeneity: at population size N, list j's capture probability is
 // its expected size over N. With a pilot population (the parametric
-// population of a model fitted to a pilot table, PopulationFromMethod),
+// population of a model fitted to a pilot table, study.PopulationFromMethod),
 // its pattern probabilities give the structure: unchanged when no
 // configuration is given — so that Plan at the pilot's own size is
-// exactly Simulate on the pilot, as `morketall simulate --from` runs it —
+// exactly study.Simulate on the pilot, as `morketall simulate --from` runs it —
 // or tilted to a configuration's capture probabilities keeping every
-// interaction of the fitted model (Population.WithCapture), lists beyond
+// interaction of the fitted model (study.Population.WithCapture), lists beyond
 // the pilot's being new lists independent of the others.
 //
 // Every point is simulated with the same seed, so that its tables share
@@ -56,7 +58,7 @@ type PlanConfig struct {
 type PlanSpec struct {
 	// Pilot, when set, gives the overlap structure (see "Study planning"
 	// above); Dependence and Heterogeneity must then be zero.
-	Pilot *Population
+	Pilot *study.Population
 	// Dependence and Heterogeneity complete the configurations into a
 	// Structure when there is no pilot. Default: independent lists, no
 	// heterogeneity.
@@ -68,19 +70,19 @@ type PlanSpec struct {
 	// Sizes are the population sizes N to consider. Required without a
 	// pilot; with one, default the pilot's N.
 	Sizes []int
-	// Procedure is the estimation procedure the study will use. Required.
-	Procedure Procedure
+	// study.Procedure is the estimation procedure the study will use. Required.
+	Procedure study.Procedure
 }
 
 // PlanOptions control Plan. A nil *PlanOptions means the defaults.
 type PlanOptions struct {
 	// Reps is the number of simulated tables per point. Default 200.
 	Reps int
-	// Scheme is how tables are drawn. Default SchemeMultinomial.
-	Scheme Scheme
-	// RunOptions are the bootstrap size, the seed and the progress (one
+	// study.Scheme is how tables are drawn. Default study.SchemeMultinomial.
+	Scheme study.Scheme
+	// study.RunOptions are the bootstrap size, the seed and the progress (one
 	// step per table, over all points).
-	RunOptions
+	study.RunOptions
 }
 
 // PlanResult is a plan: one point per configuration and population size,
@@ -93,10 +95,10 @@ type PlanResult struct {
 	NBoot     int    `json:"nboot,omitempty"`
 	// Pilot describes the pilot population, when there is one;
 	// otherwise Dependence and Heterogeneity are the assumed structure's.
-	Pilot         *PopulationInfo `json:"pilot,omitempty"`
-	Dependence    *Dependence     `json:"dependence,omitempty"`
-	Heterogeneity float64         `json:"heterogeneity"`
-	Points        []PlanPoint     `json:"points"`
+	Pilot         *study.PopulationInfo `json:"pilot,omitempty"`
+	Dependence    *Dependence           `json:"dependence,omitempty"`
+	Heterogeneity float64               `json:"heterogeneity"`
+	Points        []PlanPoint           `json:"points"`
 }
 
 // PlanPoint is the outlook of one configuration at one population size.
@@ -108,10 +110,10 @@ type PlanPoint struct {
 	// ListSizes are the expected list sizes N·q_j, Capture the capture
 	// probabilities q_j, ExpectedObserved the expected number of distinct
 	// cases seen.
-	ListSizes        []float64      `json:"list_sizes"`
-	Capture          []float64      `json:"capture"`
-	ExpectedObserved float64        `json:"expected_observed"`
-	Population       PopulationInfo `json:"population"`
+	ListSizes        []float64            `json:"list_sizes"`
+	Capture          []float64            `json:"capture"`
+	ExpectedObserved float64              `json:"expected_observed"`
+	Population       study.PopulationInfo `json:"population"`
 	// Reps is the number of simulated tables behind every figure.
 	Reps int `json:"reps"`
 	// NotEstimable is the chance that a table gives no estimate.
@@ -125,7 +127,7 @@ type PlanPoint struct {
 	// an interval of ±35% has half-width 0.35.
 	HalfWidth HalfWidth `json:"half_width95"`
 	// Summary is the full simulation summary of the point.
-	Summary SimulationSummary `json:"summary"`
+	Summary study.SimulationSummary `json:"summary"`
 }
 
 // MCShare is a share estimated from N replicates, with its binomial
@@ -177,7 +179,7 @@ func Plan(ctx context.Context, spec PlanSpec, opts *PlanOptions) (*PlanResult, e
 		o.Reps = DefaultPlanReps
 	}
 	if o.Scheme == "" {
-		o.Scheme = SchemeMultinomial
+		o.Scheme = study.SchemeMultinomial
 	}
 	if spec.Procedure.Method == nil {
 		return nil, fmt.Errorf("%w: no procedure", ErrPlan)
@@ -186,13 +188,13 @@ func Plan(ctx context.Context, spec PlanSpec, opts *PlanOptions) (*PlanResult, e
 	if err != nil {
 		return nil, err
 	}
-	run := o.RunOptions.withDefaults()
+	run := o.RunOptions.WithDefaults()
 	res := &PlanResult{Procedure: spec.Procedure.String(), Reps: o.Reps, Scheme: string(o.Scheme), Seed: *run.Seed}
-	if spec.Procedure.bootstraps() {
+	if spec.Procedure.Interval.Bootstraps() {
 		res.NBoot = run.NBoot
 	}
 	if spec.Pilot != nil {
-		info := infoOf(spec.Pilot)
+		info := spec.Pilot.Info()
 		res.Pilot = &info
 	} else {
 		d := spec.Dependence
@@ -200,12 +202,12 @@ func Plan(ctx context.Context, spec PlanSpec, opts *PlanOptions) (*PlanResult, e
 	}
 	total := len(pops) * o.Reps
 	for i, pop := range pops {
-		so := &SimulationOptions{Reps: o.Reps, Scheme: o.Scheme, RunOptions: run}
+		so := &study.SimulationOptions{Reps: o.Reps, Scheme: o.Scheme, RunOptions: run}
 		if o.Progress != nil {
 			base := i * o.Reps
 			so.Progress = func(d, _ int) { o.Progress(base+d, total) }
 		}
-		sim, err := Simulate(ctx, pop, []Procedure{spec.Procedure}, so)
+		sim, err := study.Simulate(ctx, pop, []study.Procedure{spec.Procedure}, so)
 		if err != nil {
 			return nil, err
 		}
@@ -216,14 +218,9 @@ func Plan(ctx context.Context, spec PlanSpec, opts *PlanOptions) (*PlanResult, e
 	return res, nil
 }
 
-func infoOf(p *Population) PopulationInfo {
-	return PopulationInfo{Name: p.Name, Description: p.Description, Lists: slices.Clone(p.Lists), N: p.N,
-		ExpectedObserved: p.ExpectedObserved(), Model: p.Model}
-}
-
 // populations builds the population of every point, and each point's
 // configuration number.
-func (s PlanSpec) populations() ([]*Population, []int, error) {
+func (s PlanSpec) populations() ([]*study.Population, []int, error) {
 	if s.Pilot != nil && (!s.Dependence.IsZero() || s.Heterogeneity != 0) {
 		return nil, nil, fmt.Errorf("%w: a pilot table gives the structure; dependence and heterogeneity are for assumed capture probabilities", ErrPlan)
 	}
@@ -246,7 +243,7 @@ func (s PlanSpec) populations() ([]*Population, []int, error) {
 		}
 		configs = []PlanConfig{{}}
 	}
-	var pops []*Population
+	var pops []*study.Population
 	var which []int
 	for ci, c := range configs {
 		if len(c.ListSizes) > 0 && len(c.Capture) > 0 {
@@ -268,14 +265,14 @@ func (s PlanSpec) populations() ([]*Population, []int, error) {
 					q[j] = v / float64(n)
 				}
 			}
-			var pop *Population
+			var pop *study.Population
 			var err error
 			switch {
 			case s.Pilot != nil && len(q) == 0:
-				pop = s.Pilot.withN(n)
+				pop = withN(s.Pilot, n)
 			case s.Pilot != nil:
-				if pop, err = s.Pilot.WithCapture(q); err == nil {
-					pop = pop.withN(n)
+				if pop, err = WithCapture(s.Pilot, q); err == nil {
+					pop = withN(pop, n)
 				}
 			default:
 				pop, err = Structure{Capture: q, Dependence: s.Dependence, Heterogeneity: s.Heterogeneity}.Population(n)
@@ -291,7 +288,7 @@ func (s PlanSpec) populations() ([]*Population, []int, error) {
 }
 
 // withN is the population with size n (itself when n is its size).
-func (p *Population) withN(n int) *Population {
+func withN(p *study.Population, n int) *study.Population {
 	if n == p.N {
 		return p
 	}
@@ -302,7 +299,7 @@ func (p *Population) withN(n int) *Population {
 }
 
 // planPoint reduces a one-procedure simulation to a plan's figures.
-func planPoint(sim *SimulationResult, pop *Population) PlanPoint {
+func planPoint(sim *study.SimulationResult, pop *study.Population) PlanPoint {
 	k := pop.K()
 	pt := PlanPoint{N: pop.N, Lists: k, ExpectedObserved: pop.ExpectedObserved(), Population: sim.Population,
 		Reps: sim.Reps, Summary: sim.Summaries[0], Capture: make([]float64, k), ListSizes: make([]float64, k)}
@@ -326,7 +323,7 @@ func planPoint(sim *SimulationResult, pop *Population) PlanPoint {
 		}
 		truth := float64(r.Truth)
 		rel = append(rel, (*r.Estimate-truth)/truth)
-		lo, hi, ok := r.interval(0.95)
+		lo, hi, ok := r.Interval(0.95)
 		if !ok {
 			continue
 		}

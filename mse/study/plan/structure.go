@@ -1,4 +1,4 @@
-package study
+package plan
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/mse/study"
 )
 
 // Assumed capture structures.
@@ -228,7 +229,7 @@ const MaxHeterogeneity = 10
 type Structure struct {
 	// Capture are the lists' marginal capture probabilities, each in
 	// (0, 1): the expected list sizes over N. Required; 2 to
-	// MaxSimulationLists lists.
+	// study.MaxSimulationLists lists.
 	Capture []float64
 	// Dependence is the pairwise dependence. Default: independence.
 	Dependence Dependence
@@ -238,30 +239,37 @@ type Structure struct {
 	Heterogeneity float64
 }
 
+// pairEffect is a two-list interaction: lists i and j (0-based) with log
+// odds ratio b.
+type pairEffect struct {
+	i, j int
+	b    float64
+}
+
 // hermiteNodes is the size of the Gauss–Hermite rule over η.
 const hermiteNodes = 40
 
 // Population builds the population of size n with the structure: its
 // pattern probabilities have the structure's marginal capture
 // probabilities exactly (to 1e-12). It names its lists A, B, C, ….
-func (s Structure) Population(n int) (*Population, error) {
+func (s Structure) Population(n int) (*study.Population, error) {
 	k := len(s.Capture)
-	if k < 2 || k > MaxSimulationLists {
-		return nil, fmt.Errorf("%w: %d lists; a simulation needs 2 to %d", ErrPopulation, k, MaxSimulationLists)
+	if k < 2 || k > study.MaxSimulationLists {
+		return nil, fmt.Errorf("%w: %d lists; a simulation needs 2 to %d", study.ErrPopulation, k, study.MaxSimulationLists)
 	}
 	for j, q := range s.Capture {
 		if !(q > 0 && q < 1) {
-			return nil, fmt.Errorf("%w: the capture probability of list %d must be in (0, 1)", ErrPopulation, j+1)
+			return nil, fmt.Errorf("%w: the capture probability of list %d must be in (0, 1)", study.ErrPopulation, j+1)
 		}
 	}
 	if !(s.Heterogeneity >= 0 && s.Heterogeneity <= MaxHeterogeneity) {
-		return nil, fmt.Errorf("%w: heterogeneity must be in [0, %d]", ErrPopulation, MaxHeterogeneity)
+		return nil, fmt.Errorf("%w: heterogeneity must be in [0, %d]", study.ErrPopulation, MaxHeterogeneity)
 	}
 	if err := s.Dependence.check(k); err != nil {
 		return nil, err
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("%w: population size must be at least 1", ErrPopulation)
+		return nil, fmt.Errorf("%w: population size must be at least 1", study.ErrPopulation)
 	}
 	ncell := 1 << uint(k)
 	pair := make([]float64, ncell) // Σ b_ij over the pairs in the pattern
@@ -304,7 +312,7 @@ func (s Structure) Population(n int) (*Population, error) {
 	for i := range lists {
 		lists[i] = string(rune('A' + i))
 	}
-	pop, err := NewPopulation(lists, n, probs)
+	pop, err := study.NewPopulation(lists, n, probs)
 	if err != nil {
 		return nil, err
 	}
@@ -327,14 +335,14 @@ func (s Structure) Population(n int) (*Population, error) {
 // probability is multiplied by exp(Σ_j δ_j ω_j) and the δ_j solved for).
 // Lists beyond the population's own are added as new lists independent of
 // the others, named new1, new2, …. The size is unchanged.
-func (p *Population) WithCapture(capture []float64) (*Population, error) {
+func WithCapture(p *study.Population, capture []float64) (*study.Population, error) {
 	k0, k := p.K(), len(capture)
-	if k < k0 || k > MaxSimulationLists {
-		return nil, fmt.Errorf("%w: %d capture probabilities for a population of %d lists (at most %d)", ErrPopulation, k, k0, MaxSimulationLists)
+	if k < k0 || k > study.MaxSimulationLists {
+		return nil, fmt.Errorf("%w: %d capture probabilities for a population of %d lists (at most %d)", study.ErrPopulation, k, k0, study.MaxSimulationLists)
 	}
 	for j, q := range capture {
 		if !(q > 0 && q < 1) {
-			return nil, fmt.Errorf("%w: the capture probability of list %d must be in (0, 1)", ErrPopulation, j+1)
+			return nil, fmt.Errorf("%w: the capture probability of list %d must be in (0, 1)", study.ErrPopulation, j+1)
 		}
 	}
 	mask := 1<<uint(k0) - 1
@@ -354,7 +362,7 @@ func (p *Population) WithCapture(capture []float64) (*Population, error) {
 	for j := k0; j < k; j++ {
 		lists = append(lists, fmt.Sprintf("new%d", j-k0+1))
 	}
-	out, err := NewPopulation(lists, p.N, probs)
+	out, err := study.NewPopulation(lists, p.N, probs)
 	if err != nil {
 		return nil, err
 	}
@@ -398,7 +406,7 @@ type component struct {
 }
 
 // errCalibrate says that capture probabilities cannot be reached.
-var errCalibrate = fmt.Errorf("%w: the capture probabilities cannot be reached under this dependence (lists that never overlap leave too little room)", ErrPopulation)
+var errCalibrate = fmt.Errorf("%w: the capture probabilities cannot be reached under this dependence (lists that never overlap leave too little room)", study.ErrPopulation)
 
 // calibrate solves for the main effects a that give the mixture the
 // marginal capture probabilities q, starting from start (nil: logit q),
@@ -555,3 +563,25 @@ func calibrate(k int, comps []component, q, start []float64) ([]float64, error) 
 
 // maxCalibrateIter bounds the steps of calibrate.
 const maxCalibrateIter = 500
+
+// modelNotation names the hierarchical model with the given pairs.
+func modelNotation(k int, pairs []pairEffect) string {
+	var gens []mse.Term
+	for _, pr := range pairs {
+		gens = append(gens, mse.Term(1<<uint(pr.i)|1<<uint(pr.j)))
+	}
+	m, err := mse.NewModel(k, gens)
+	if err != nil {
+		return ""
+	}
+	return m.String()
+}
+
+// fmtProbs writes probabilities with three decimals.
+func fmtProbs(q []float64) string {
+	parts := make([]string, len(q))
+	for i, v := range q {
+		parts[i] = strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}

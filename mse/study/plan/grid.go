@@ -1,4 +1,4 @@
-package study
+package plan
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/morketall/morketall/mse"
 	"github.com/morketall/morketall/mse/methods"
+	"github.com/morketall/morketall/mse/study"
 )
 
 // Simulation grids.
@@ -29,7 +30,7 @@ import (
 //
 // A cell's result depends on its own settings and the seed alone — not on
 // its position in the grid, the other cells, the shard that ran it or the
-// number of cores: every cell is Simulate with the grid's seed, so a cell
+// number of cores: every cell is study.Simulate with the grid's seed, so a cell
 // of a named scenario is exactly `morketall simulate --scenario` with the
 // same settings. Cells therefore share their random numbers: table r of
 // every cell comes from the same stream (common random numbers), which
@@ -79,9 +80,9 @@ type Grid struct {
 	Dependence    []Dependence `json:"dependence,omitempty"`
 	Heterogeneity []float64    `json:"heterogeneity,omitempty"`
 	// LinkageErrors are the linkage-error rates applied to every drawn
-	// table (SimulationOptions.Missed and False). Default none.
+	// table (study.SimulationOptions.Missed and False). Default none.
 	LinkageErrors []LinkageRates `json:"linkage_errors,omitempty"`
-	// Procedures are "method/interval" pairs (ParseProcedure): any method
+	// study.Procedures are "method/interval" pairs (study.ParseProcedure): any method
 	// of the registry. Required.
 	Procedures []string `json:"procedures"`
 	// Reps is the number of tables per cell. Default 200.
@@ -89,8 +90,8 @@ type Grid struct {
 	// NBoot is the bootstrap size of the bca and percentile intervals.
 	// Default 1000.
 	NBoot int `json:"nboot,omitempty"`
-	// Scheme is how tables are drawn (Scheme). Default multinomial.
-	Scheme Scheme `json:"scheme,omitempty"`
+	// study.Scheme is how tables are drawn (study.Scheme). Default multinomial.
+	Scheme study.Scheme `json:"scheme,omitempty"`
 	// Settings are method settings by their flag name ("pthresh": "0.02",
 	// "maxorder": "2"), as given to the command line.
 	Settings map[string]string `json:"settings,omitempty"`
@@ -206,13 +207,13 @@ func (g *Grid) Normalize() error {
 		}
 	}
 	if g.Reps == 0 {
-		g.Reps = DefaultSimulationReps
+		g.Reps = study.DefaultSimulationReps
 	}
 	if g.NBoot == 0 {
 		g.NBoot = mse.DefaultNBoot
 	}
 	if g.Scheme == "" {
-		g.Scheme = SchemeMultinomial
+		g.Scheme = study.SchemeMultinomial
 	}
 	if len(g.Capture) > 0 {
 		if len(g.Dependence) == 0 {
@@ -226,11 +227,11 @@ func (g *Grid) Normalize() error {
 		g.LinkageErrors = []LinkageRates{{}}
 	}
 	switch {
-	case g.Reps < 1 || g.Reps > MaxSimulationReps:
-		return fmt.Errorf("%w: reps must be in [1, %d]", ErrGrid, MaxSimulationReps)
+	case g.Reps < 1 || g.Reps > study.MaxSimulationReps:
+		return fmt.Errorf("%w: reps must be in [1, %d]", ErrGrid, study.MaxSimulationReps)
 	case g.NBoot < 10 || g.NBoot > mse.MaxNBoot:
 		return fmt.Errorf("%w: nboot must be in [10, %d]", ErrGrid, mse.MaxNBoot)
-	case g.Scheme != SchemeMultinomial && g.Scheme != SchemePoisson:
+	case g.Scheme != study.SchemeMultinomial && g.Scheme != study.SchemePoisson:
 		return fmt.Errorf("%w: scheme must be multinomial or poisson", ErrGrid)
 	}
 	for i, n := range g.Sizes {
@@ -239,8 +240,8 @@ func (g *Grid) Normalize() error {
 		}
 	}
 	for i, k := range g.Lists {
-		if k < 2 || k > MaxSimulationLists {
-			return fmt.Errorf("%w: lists entry %d must be in [2, %d]", ErrGrid, i+1, MaxSimulationLists)
+		if k < 2 || k > study.MaxSimulationLists {
+			return fmt.Errorf("%w: lists entry %d must be in [2, %d]", ErrGrid, i+1, study.MaxSimulationLists)
 		}
 	}
 	for i, c := range g.Capture {
@@ -249,8 +250,8 @@ func (g *Grid) Normalize() error {
 				return fmt.Errorf("%w: capture entry %d: probabilities must be in (0, 1)", ErrGrid, i+1)
 			}
 		}
-		if len(c) > MaxSimulationLists {
-			return fmt.Errorf("%w: capture entry %d: at most %d lists", ErrGrid, i+1, MaxSimulationLists)
+		if len(c) > study.MaxSimulationLists {
+			return fmt.Errorf("%w: capture entry %d: at most %d lists", ErrGrid, i+1, study.MaxSimulationLists)
 		}
 	}
 	for i, h := range g.Heterogeneity {
@@ -311,15 +312,15 @@ func (g *Grid) MethodSettings() (*methods.Settings, error) {
 
 // GridProcedures parses the grid's procedures with its settings, refusing
 // settings that none of them uses.
-func (g *Grid) GridProcedures() ([]Procedure, error) {
+func (g *Grid) GridProcedures() ([]study.Procedure, error) {
 	s, err := g.MethodSettings()
 	if err != nil {
 		return nil, err
 	}
-	var procs []Procedure
+	var procs []study.Procedure
 	seen := map[string]bool{}
 	for _, p := range g.Procedures {
-		pr, err := ParseProcedure(p, s)
+		pr, err := study.ParseProcedure(p, s)
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +330,7 @@ func (g *Grid) GridProcedures() ([]Procedure, error) {
 		seen[pr.String()] = true
 		procs = append(procs, pr)
 	}
-	if err := CheckSettings(procs, s); err != nil {
+	if err := study.CheckSettings(procs, s); err != nil {
 		return nil, err
 	}
 	return procs, nil
@@ -353,14 +354,14 @@ type GridCell struct {
 	// Missed and False are the linkage-error rates.
 	Missed float64 `json:"missed"`
 	False  float64 `json:"false"`
-	// Procedure is the procedure as written by Procedure.String.
+	// study.Procedure is the procedure as written by study.Procedure.String.
 	Procedure string `json:"procedure"`
 }
 
 // population builds the cell's population.
-func (c *GridCell) population() (*Population, error) {
+func (c *GridCell) population() (*study.Population, error) {
 	if c.Scenario != "" {
-		return NewScenario(c.Scenario, &ScenarioOptions{Lists: c.Lists, N: c.N})
+		return study.NewScenario(c.Scenario, &study.ScenarioOptions{Lists: c.Lists, N: c.N})
 	}
 	s := Structure{Capture: c.Capture, Heterogeneity: c.Heterogeneity}
 	if c.Dependence != nil {
@@ -395,7 +396,7 @@ func (g *Grid) Cells() ([]GridCell, error) {
 	}
 	var pops []popCell
 	for _, sc := range g.Scenarios {
-		base, k := splitScenario(sc)
+		base, k := study.SplitScenario(sc)
 		if !isScenario(base) {
 			return nil, fmt.Errorf("%w: unknown scenario %q", ErrGrid, sc)
 		}
@@ -410,12 +411,12 @@ func (g *Grid) Cells() ([]GridCell, error) {
 			if kk == 0 {
 				kk = 5
 			}
-			if kk < 3 || kk > MaxScenarioLists {
-				return nil, fmt.Errorf("%w: scenario %q: scenarios have 3 to %d lists, not %d", ErrGrid, sc, MaxScenarioLists, kk)
+			if kk < 3 || kk > study.MaxScenarioLists {
+				return nil, fmt.Errorf("%w: scenario %q: scenarios have 3 to %d lists, not %d", ErrGrid, sc, study.MaxScenarioLists, kk)
 			}
 			sizes := g.Sizes
 			if len(sizes) == 0 {
-				p, err := NewScenario(base, &ScenarioOptions{Lists: kk})
+				p, err := study.NewScenario(base, &study.ScenarioOptions{Lists: kk})
 				if err != nil {
 					return nil, fmt.Errorf("%w: %v", ErrGrid, err)
 				}
@@ -467,31 +468,21 @@ func (g *Grid) Cells() ([]GridCell, error) {
 }
 
 func isScenario(base string) bool {
-	for _, f := range scenarioFamilies {
-		if f.name == base {
+	for _, f := range study.ScenarioNames() {
+		if f[0] == base {
 			return true
 		}
 	}
 	return false
 }
 
-// splitScenario splits "sparse-8" into "sparse" and 8 (0 without suffix).
-func splitScenario(name string) (string, int) {
-	if i := strings.LastIndexByte(name, '-'); i > 0 {
-		if v, err := strconv.Atoi(name[i+1:]); err == nil {
-			return name[:i], v
-		}
-	}
-	return name, 0
-}
-
 // CellResult is one cell's simulation: its settings, its population, the
 // procedure's summary and (optionally) every replicate.
 type CellResult struct {
 	GridCell
-	Population PopulationInfo        `json:"population"`
-	Summary    SimulationSummary     `json:"summary"`
-	Replicates []SimulationReplicate `json:"replicates"`
+	Population study.PopulationInfo        `json:"population"`
+	Summary    study.SimulationSummary     `json:"summary"`
+	Replicates []study.SimulationReplicate `json:"replicates"`
 }
 
 // GridOptions control RunGrid. A nil *GridOptions means the defaults.
@@ -533,7 +524,7 @@ func RunGrid(ctx context.Context, g *Grid, which []int, opts *GridOptions, done 
 	if err != nil {
 		return err
 	}
-	byName := map[string]Procedure{}
+	byName := map[string]study.Procedure{}
 	for _, p := range procs {
 		byName[p.String()] = p
 	}
@@ -544,7 +535,7 @@ func RunGrid(ctx context.Context, g *Grid, which []int, opts *GridOptions, done 
 	}
 	total := len(which) * g.Reps
 	var popKey string
-	var pop *Population
+	var pop *study.Population
 	for i, c := range which {
 		cell := cells[c-1]
 		if key := cell.populationKey(); key != popKey || pop == nil {
@@ -557,13 +548,13 @@ func RunGrid(ctx context.Context, g *Grid, which []int, opts *GridOptions, done 
 		if o.Cell != nil {
 			o.Cell(cell, i+1, len(which))
 		}
-		so := &SimulationOptions{Reps: g.Reps, Scheme: g.Scheme, Missed: cell.Missed, False: cell.False,
-			RunOptions: RunOptions{NBoot: g.NBoot, Seed: o.Seed}}
+		so := &study.SimulationOptions{Reps: g.Reps, Scheme: g.Scheme, Missed: cell.Missed, False: cell.False,
+			RunOptions: study.RunOptions{NBoot: g.NBoot, Seed: o.Seed}}
 		if o.Progress != nil {
 			base := i * g.Reps
 			so.Progress = func(d, _ int) { o.Progress(base+d, total) }
 		}
-		res, err := Simulate(ctx, pop, []Procedure{byName[cell.Procedure]}, so)
+		res, err := study.Simulate(ctx, pop, []study.Procedure{byName[cell.Procedure]}, so)
 		if err != nil {
 			return err
 		}
