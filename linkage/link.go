@@ -524,7 +524,6 @@ func (lr *linkRun) scored(ctx context.Context, first int) error {
 	return nil
 }
 
-
 // refinements returns, for each key, the index of the stronger key that
 // refines its year of birth to the full date, or -1. explicit, when not
 // nil, names the pairs; otherwise they follow from the key names: a key

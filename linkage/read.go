@@ -62,7 +62,7 @@ type list struct {
 	missing []int    // per match-key column: records without a value
 	bloom   []bloomFilter
 	ids     [][8]byte // record ids, when kept
-	cov     []uint16 // rows×C local value ids
+	cov     []uint16  // rows×C local value ids
 	vocab   []map[string]uint16
 	values  [][]string // per column: local id → value
 }

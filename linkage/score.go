@@ -44,11 +44,11 @@ type scorer struct {
 	sexCol int // covariate index of sex, or -1
 	nc     int
 
-	nf     int       // features: keys (exact or block), Bloom (if any), sex (if any)
-	keyF   []int     // the key (index into bl) of each key feature
-	bloomF int       // feature index of the Bloom encoding, or -1
-	sexF   int       // feature index of sex, or -1
-	nlv    []int     // levels per feature
+	nf     int   // features: keys (exact or block), Bloom (if any), sex (if any)
+	keyF   []int // the key (index into bl) of each key feature
+	bloomF int   // feature index of the Bloom encoding, or -1
+	sexF   int   // feature index of sex, or -1
+	nlv    []int // levels per feature
 	m, u   [][]float64
 	lw     [][]float64 // log2(m/u) per feature and level
 	mfreq  []float64   // per key feature: mean frequency of the token of a random agreeing pair
