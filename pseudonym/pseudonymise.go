@@ -232,6 +232,7 @@ func (p *Pseudonymiser) SchemaHash() string { return p.hash }
 type List struct {
 	header mktfile.Header
 	recs   []mktfile.Record
+	lines  []int // the source line of each record, for the crosswalk
 	report *Report
 }
 
@@ -345,6 +346,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	}
 	acc := p.newAcc(list, lo)
 	var recs []mktfile.Record
+	var lines []int
 	for {
 		row, err := src.Next()
 		if err == io.EOF {
@@ -366,6 +368,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 			continue
 		}
 		recs = append(recs, rec)
+		lines = append(lines, src.Line())
 	}
 	if err := assignIDs(recs); err != nil {
 		return nil, err
@@ -374,7 +377,10 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("pseudonym: reading randomness: %w", err)
 	}
-	mrand.New(mrand.NewChaCha8(seed)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+	mrand.New(mrand.NewChaCha8(seed)).Shuffle(len(recs), func(i, j int) {
+		recs[i], recs[j] = recs[j], recs[i]
+		lines[i], lines[j] = lines[j], lines[i]
+	})
 
 	rep := acc.finish(len(recs))
 	h := mktfile.Header{
@@ -409,7 +415,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 			h.Extra = append(h.Extra, [2]string{"age_reference_" + c.Name, c.ref.String()})
 		}
 	}
-	return &List{header: h, recs: recs, report: rep}, nil
+	return &List{header: h, recs: recs, lines: lines, report: rep}, nil
 }
 
 // assignIDs gives every record a distinct random 64-bit id.
