@@ -21,10 +21,12 @@ type blocks struct {
 	overLimit        int // tokens held by more than limit records
 	overLimitRecords int // records holding them
 
-	// token, when another key's contradiction check needs it, identifies
-	// each record's token of this key: 0 none, 1 a token no other record
-	// holds, 2+i the i-th shared token.
+	// token, when another key's contradiction check or the scored pass
+	// needs it, identifies each record's token of this key: 0 none, 1 a
+	// token no other record holds, 2+i the i-th shared token; freq[i] is
+	// the number of records holding the i-th shared token.
 	token []uint32
+	freq  []uint32
 }
 
 func (b *blocks) len() int { return len(b.ends) }
@@ -64,10 +66,12 @@ func cmpPair(a, b pair) int {
 	return 0
 }
 
-// blockAll groups every key's tokens. It frees the lists' token pairs as
-// it goes. Keys run in parallel; each worker keeps its scratch buffers.
-func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bool) ([]blocks, error) {
-	nk := len(in.keys)
+// blockAll groups every key's tokens, those of the exact keys and then
+// those of the block keys, limit[k] being key k's frequency limit. It
+// frees the lists' token pairs as it goes. Keys run in parallel; each
+// worker keeps its scratch buffers.
+func blockAll(ctx context.Context, in *input, limit []int, workers int, keepToken []bool) ([]blocks, error) {
+	nk := len(limit)
 	out := make([]blocks, nk)
 	for k := range out {
 		if keepToken[k] {
@@ -89,7 +93,7 @@ func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bo
 				if ctx.Err() != nil {
 					return
 				}
-				s.blockKey(in, k, limit, &out[k])
+				s.blockKey(in, k, limit[k], &out[k])
 			}
 		}()
 	}
@@ -243,6 +247,7 @@ func (b *blocks) scan(ps []pair, limit int) {
 				for _, p := range ps[i:j] {
 					b.token[p.rec] = uint32(2 + b.shared)
 				}
+				b.freq = append(b.freq, uint32(f))
 			}
 			b.shared++
 			if f > limit {

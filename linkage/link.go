@@ -3,6 +3,7 @@ package linkage
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -21,6 +22,11 @@ type Result struct {
 	Tables map[Rule]*mse.Table
 	// Report is the linkage report: counts only.
 	Report *Report
+	// Assignments, when Options.Assignments is set, holds every record's
+	// person under Options.Rule and its review candidates; see
+	// WriteAssignments. It names records by their ids: it stays with the
+	// linkage party.
+	Assignments []Assignment
 }
 
 // ReportFormat names the JSON format of Report.
@@ -46,6 +52,13 @@ type Report struct {
 	Lists             []ListReport `json:"lists"`
 	Keys              []KeyReport  `json:"keys"`
 	Rules             []RuleReport `json:"rules"` // strict, default, loose
+	// BloomKey names the Bloom encoding the scored pass compares, "" for
+	// none; BlockKeys the keys whose blocks say which records it compares.
+	// Neither is in MatchKeys, which lists the exact keys.
+	BloomKey  string   `json:"bloom_key"`
+	BlockKeys []string `json:"block_keys"`
+	// Scoring describes the scored pass; absent when it did not run.
+	Scoring *ScoringReport `json:"scoring,omitempty"`
 }
 
 // ListReport describes one input list.
@@ -124,6 +137,9 @@ type RuleReport struct {
 	// hold different known values (resolved by the vote for strata).
 	ConflictingPersons map[string]int `json:"conflicting_persons"`
 	Table              []TableRow     `json:"table"`
+	// Scored is the scored pass's outcome under this rule; absent for
+	// strict and when the pass did not run.
+	Scored *ScoredRuleReport `json:"scored,omitempty"`
 }
 
 // SizeCount is one bar of a distribution.
@@ -168,6 +184,35 @@ func (o *Options) check(k int) (Options, error) {
 	if v.Workers <= 0 {
 		v.Workers = runtime.GOMAXPROCS(0)
 	}
+	var sc ScoringOptions
+	if v.Scoring != nil {
+		sc = *v.Scoring
+	}
+	if sc.Upper == 0 && sc.Lower == 0 {
+		sc.Upper, sc.Lower = DefaultUpper, DefaultLower
+	}
+	if math.IsNaN(sc.Upper) || math.IsInf(sc.Upper, 0) || math.IsNaN(sc.Lower) || math.IsInf(sc.Lower, 0) || sc.Lower > sc.Upper {
+		return v, fmt.Errorf("%w: scoring thresholds must be finite with lower ≤ upper", ErrOptions)
+	}
+	switch {
+	case sc.Margin == 0:
+		sc.Margin = DefaultMargin
+	case sc.Margin < 0 || math.IsNaN(sc.Margin) || math.IsInf(sc.Margin, 0):
+		return v, fmt.Errorf("%w: scoring margin must be a non-negative number of bits", ErrOptions)
+	}
+	switch {
+	case sc.MaxComparisons == 0:
+		sc.MaxComparisons = DefaultMaxComparisons
+	case sc.MaxComparisons < 0:
+		return v, fmt.Errorf("%w: MaxComparisons must not be negative", ErrOptions)
+	}
+	switch {
+	case sc.MinDice == 0:
+		sc.MinDice = DefaultMinDice
+	case !(sc.MinDice > 0 && sc.MinDice <= 1):
+		return v, fmt.Errorf("%w: MinDice must lie in (0, 1]", ErrOptions)
+	}
+	v.Scoring = &sc
 	return v, nil
 }
 
@@ -210,7 +255,7 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if err != nil {
 		return nil, err
 	}
-	in, err := readAll(ctx, lists, o.MissingValues, o.Workers)
+	in, err := readAll(ctx, lists, o.MissingValues, o.Workers, o.Assignments)
 	if err != nil {
 		return nil, err
 	}
@@ -218,13 +263,31 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if err != nil {
 		return nil, err
 	}
-	keep := make([]bool, len(in.keys))
+	m := len(in.keys)
+	first := m // the first key whose year of birth is checked against the full date
+	for k := range m {
+		if finer[k] >= 0 {
+			first = k
+			break
+		}
+	}
+	scoring := !o.Scoring.Off && (first < m || in.bloomKey != "" && len(in.blockKeys) > 0)
+	nb := len(in.blockKeys)
+	keep := make([]bool, m+nb)
+	limits := make([]int, m+nb)
+	for k := range limits {
+		limits[k] = o.MaxTokenFrequency
+		if k >= m {
+			limits[k] = math.MaxInt32 // block keys: the Bloom pass has its own budget
+		}
+		keep[k] = scoring || o.Assignments
+	}
 	for _, j := range finer {
 		if j >= 0 {
 			keep[j] = true
 		}
 	}
-	bl, err := blockAll(ctx, in, o.MaxTokenFrequency, o.Workers, keep)
+	bl, err := blockAll(ctx, in, limits, o.Workers, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -232,44 +295,100 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	for i, s := range o.Strata {
 		strata[i] = slices.Index(in.covariates, s)
 	}
-
-	m := len(in.keys)
 	depths := map[Rule]int{}
 	for _, r := range Rules {
 		depths[r] = RuleKeys(r, m)
 	}
+	lr := &linkRun{in: in, o: o, bl: bl, finer: finer, strata: strata, depths: depths, after: after,
+		levels: make([]levelStats, m), snaps: map[Rule]*snapshot{}, lks: map[Rule]*linker{},
+		linksBy: map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}}
+	if scoring {
+		err = lr.scored(ctx, first)
+	} else {
+		err = lr.exact(ctx, first)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := assemble(in, o, bl[:m], lr.levels, lr.snaps, depths, finer, lr.linksBy)
+	if lr.score != nil {
+		res.Report.Scoring = lr.scoringReport()
+		for i := range res.Report.Rules {
+			rr := &res.Report.Rules[i]
+			if st, ok := lr.stats[rr.Rule]; ok {
+				rr.Scored = &st
+			}
+		}
+	}
+	res.Report.BloomKey, res.Report.BlockKeys = in.bloomKey, slices.Clone(in.blockKeys)
+	if res.Report.BlockKeys == nil {
+		res.Report.BlockKeys = []string{}
+	}
+	if o.Assignments {
+		res.Assignments = lr.assignments(o.Rule)
+	}
+	return res, nil
+}
+
+// linkRun is the state of one Link call between the reading and the
+// report.
+type linkRun struct {
+	in      *input
+	o       Options
+	bl      []blocks
+	finer   []int
+	strata  []int
+	depths  map[Rule]int
+	after   func(Rule, *linker)
+	levels  []levelStats
+	linksBy map[Rule][]int
+	snaps   map[Rule]*snapshot
+	lks     map[Rule]*linker // the persons of each rule, for the assignments
+
+	// The scored pass.
+	score   *scorer
+	stats   map[string]ScoredRuleReport
+	links   map[Rule][]scoredPair
+	review  []scoredPair // the default rule's
+	skipped [2]int       // Bloom blocks and records left out by the budget
+	nBloom  int          // Bloom candidate pairs
+	exactN  int          // keys the default rule applies as exact levels
+}
+
+func (lr *linkRun) take(r Rule, lk *linker, share bool) {
+	if share {
+		for _, o := range Rules {
+			if o != r && lr.snaps[o] != nil && lr.depths[o] == lr.depths[r] && o.ChecksDates() == r.ChecksDates() {
+				lr.snaps[r] = lr.snaps[o]
+			}
+		}
+	}
+	if lr.snaps[r] == nil {
+		lr.snaps[r] = lk.snapshot(lr.strata)
+	}
+	if lr.o.Assignments && r == lr.o.Rule {
+		lr.lks[r] = lk.clone()
+	}
+	if lr.after != nil {
+		lr.after(r, lk)
+	}
+}
+
+// exact links with the exact keys alone: every key a level, the year keys
+// checked against the full date under strict and default.
+func (lr *linkRun) exact(ctx context.Context, first int) error {
+	in, bl, finer, depths := lr.in, lr.bl, lr.finer, lr.depths
+	m := len(in.keys)
+	levels, linksBy := lr.levels, lr.linksBy
 	// The first pass checks dates: it makes the strict and default
 	// persons. The loose persons differ only from the first key with a
 	// date check on, so the second pass starts from a copy of the state
 	// before that key.
-	first := m
-	for k := range m {
-		if finer[k] >= 0 {
-			first = k
-			break
-		}
-	}
 	lk := newLinker(in)
 	var saved *linker
-	levels := make([]levelStats, m)
-	linksBy := map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}
-	snaps := map[Rule]*snapshot{}
-	take := func(r Rule, lk *linker) {
-		for _, o := range Rules {
-			if o != r && snaps[o] != nil && depths[o] == depths[r] && o.ChecksDates() == r.ChecksDates() {
-				snaps[r] = snaps[o]
-			}
-		}
-		if snaps[r] == nil {
-			snaps[r] = lk.snapshot(strata)
-		}
-		if after != nil {
-			after(r, lk)
-		}
-	}
 	for k := range m {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if k == first {
 			saved = lk.clone()
@@ -284,7 +403,7 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 				linksBy[r][k] = levels[k].links
 			}
 			if depths[r] == k+1 {
-				take(r, lk)
+				lr.take(r, lk, true)
 			}
 		}
 		if saved == nil {
@@ -293,21 +412,116 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 		}
 	}
 	if saved == nil {
-		take(Loose, lk)
-	} else {
-		// The second pass reuses the first one's scratch space.
-		saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
-		lk = saved
-		for k := first; k < m; k++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			linksBy[Loose][k] = lk.level(&bl[k], nil).links
-			bl[k].recs, bl[k].ends = nil, nil
-		}
-		take(Loose, lk)
+		lr.take(Loose, lk, true)
+		return nil
 	}
-	return assemble(in, o, bl, levels, snaps, depths, finer, linksBy), nil
+	// The second pass reuses the first one's scratch space.
+	saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
+	lk = saved
+	for k := first; k < m; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		linksBy[Loose][k] = lk.level(&bl[k], nil).links
+		bl[k].recs, bl[k].ends = nil, nil
+	}
+	lr.take(Loose, lk, true)
+	return nil
+}
+
+// scored links as exact does, every exact key a level, and after the
+// levels of the default rule and of the loose one it scores the pairs of
+// the Bloom blocks that the levels left apart: the default rule links
+// those of weight at least the upper threshold, with its checks, the loose
+// rule those of at least the lower one.
+func (lr *linkRun) scored(ctx context.Context, first int) error {
+	in, bl, finer, depths := lr.in, lr.bl, lr.finer, lr.depths
+	m := len(in.keys)
+	so := lr.o.Scoring
+	lr.exactN = m
+	sexCol := slices.Index(in.covariates, "sex")
+	sc := newScorer(in, bl, sexCol, first)
+	for k, j := range finer {
+		if j >= 0 {
+			sc.refine = append(sc.refine, [2]int{k, j})
+		}
+	}
+	if bf, err := refinements(in.blockKeys, nil); err == nil {
+		for k, j := range bf {
+			if j >= 0 {
+				sc.refine = append(sc.refine, [2]int{m + k, m + j})
+			}
+		}
+	}
+	lr.score = sc
+	lr.stats = map[string]ScoredRuleReport{}
+	lr.links = map[Rule][]scoredPair{}
+
+	// Candidate pairs: within the Bloom blocks, similar enough encodings.
+	var cands []uint64
+	if sc.bloomF >= 0 {
+		kept, sb, sr := bloomBudget(bl[m:], so.MaxComparisons)
+		lr.skipped = [2]int{sb, sr}
+		for _, b := range kept {
+			cands = sc.blockPairs(cands, b, so.MinDice, nil)
+		}
+		cands = dedup(cands)
+		lr.nBloom = len(cands)
+	}
+	sc.fit(sc.diceCounts[:], sc.diceCompared)
+
+	lk := newLinker(in)
+	var saved *linker
+	for k := range m {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k == first {
+			saved = lk.clone()
+		}
+		var ft []uint32
+		if finer[k] >= 0 {
+			ft = bl[finer[k]].token
+		}
+		lr.levels[k] = lk.level(&bl[k], ft)
+		for _, r := range []Rule{Strict, Default} {
+			if k < depths[r] {
+				lr.linksBy[r][k] = lr.levels[k].links
+			}
+		}
+		if saved == nil {
+			lr.linksBy[Loose][k] = lr.levels[k].links
+		}
+		if depths[Strict] == k+1 {
+			lr.take(Strict, lk, false)
+		}
+	}
+	if saved == nil {
+		saved = lk.clone()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st, links, review := lk.scoredPass(sc, cands, so.Upper, so.Lower, so.Margin, true)
+	lr.stats[Default.String()] = st.report()
+	lr.links[Default], lr.review = links, review
+	lr.take(Default, lk, false)
+
+	// Loose: the keys from the first year key on as unchecked levels, then
+	// the scored pass down to the lower threshold.
+	saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
+	lk = saved
+	for k := first; k < m; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lr.linksBy[Loose][k] = lk.level(&bl[k], nil).links
+	}
+	st, links, _ = lk.scoredPass(sc, cands, so.Lower, so.Lower, so.Margin, false)
+	lr.stats[Loose.String()] = st.report()
+	lr.links[Loose] = links
+	lr.take(Loose, lk, false)
+	return nil
 }
 
 // refinements returns, for each key, the index of the stronger key that

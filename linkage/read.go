@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/morketall/morketall/internal/mktfile"
 	"github.com/morketall/morketall/mse"
+	"github.com/morketall/morketall/pseudonym"
 )
 
 // Source is one pseudonymised list file to link.
@@ -54,18 +56,89 @@ type list struct {
 	src     Source
 	rd      *mktfile.Reader
 	hdr     *mktfile.Header
+	cols    *keyColumns
 	rows    int      // records read
-	pairs   [][]pair // per key: the records with a token
-	missing []int    // per key: records without a token
-	cov     []uint16 // rows×C local value ids
+	pairs   [][]pair // per exact key, then per block key: the records with a token
+	missing []int    // per match-key column: records without a value
+	bloom   []bloomFilter
+	ids     [][8]byte // record ids, when kept
+	cov     []uint16  // rows×C local value ids
 	vocab   []map[string]uint16
 	values  [][]string // per column: local id → value
+}
+
+// bloomFilter is a record's Bloom encoding; all zero when it has none.
+type bloomFilter = [pseudonym.BloomFolded / 64]uint64
+
+// keyColumns sorts a file's match-key columns by kind: exact keys (the
+// hierarchy), block keys and Bloom keys, which the header lines
+// #block_keys and #bloom_keys name (package pseudonym writes them).
+type keyColumns struct {
+	exact, block []string
+	bloom        string // the Bloom key linkage uses: the first one
+	// role[c] of match-key column c: an index into exact then block keys
+	// (0..len(exact)+len(block)-1), roleBloom, or roleIgnored (a second
+	// Bloom key).
+	role []int
+}
+
+const (
+	roleBloom   = -1
+	roleIgnored = -2
+)
+
+func columnsOf(h *mktfile.Header) (*keyColumns, error) {
+	var bloom, block []string
+	if v, ok := h.Get("bloom_keys"); ok && v != "" {
+		bloom = strings.Split(v, ",")
+	}
+	if v, ok := h.Get("block_keys"); ok && v != "" {
+		block = strings.Split(v, ",")
+	}
+	kc := &keyColumns{}
+	for _, name := range h.MatchKeys {
+		switch {
+		case slices.Contains(bloom, name):
+		case slices.Contains(block, name):
+			kc.block = append(kc.block, name)
+		default:
+			kc.exact = append(kc.exact, name)
+		}
+	}
+	for _, name := range append(slices.Clone(bloom), block...) {
+		if !slices.Contains(h.MatchKeys, name) {
+			return nil, fmt.Errorf("%w: #bloom_keys or #block_keys names a column that #match_keys does not", ErrSchemaMismatch)
+		}
+	}
+	if len(kc.exact) == 0 {
+		return nil, ErrNoMatchKeys
+	}
+	for _, name := range h.MatchKeys {
+		switch {
+		case slices.Contains(bloom, name):
+			if kc.bloom == "" {
+				kc.bloom = name
+				kc.role = append(kc.role, roleBloom)
+			} else {
+				kc.role = append(kc.role, roleIgnored)
+			}
+		case slices.Contains(block, name):
+			kc.role = append(kc.role, len(kc.exact)+slices.Index(kc.block, name))
+		default:
+			kc.role = append(kc.role, slices.Index(kc.exact, name))
+		}
+	}
+	return kc, nil
 }
 
 // input is every list read and checked, ready to be blocked.
 type input struct {
 	lists      []*list
-	keys       []string
+	keys       []string // the exact keys, hierarchy order
+	blockKeys  []string
+	bloomKey   string
+	bloom      []bloomFilter // global record → Bloom encoding (nil without a Bloom key)
+	ids        [][8]byte     // global record → record id, when kept
 	covariates []string
 	offset     []uint32 // offset[l] is the global number of list l's first record; offset[K] = N
 	n          int
@@ -111,6 +184,12 @@ func openAll(srcs []Source, strata []string) ([]*list, error) {
 		}
 		l := &list{src: s, rd: rd, hdr: &rd.Header}
 		lists[i] = l
+		if len(l.hdr.MatchKeys) == 0 {
+			return nil, &FileError{File: s.Name, Err: ErrNoMatchKeys}
+		}
+		if l.cols, err = columnsOf(l.hdr); err != nil {
+			return nil, &FileError{File: s.Name, Err: err}
+		}
 		first := lists[0]
 		for _, o := range lists[:i] {
 			if o.hdr.List == l.hdr.List {
@@ -123,7 +202,8 @@ func openAll(srcs []Source, strata []string) ([]*list, error) {
 		if i > 0 && l.hdr.SchemaHash != first.hdr.SchemaHash {
 			return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w from that of %q: the files were pseudonymised with different schemas (schema hashes differ)", ErrSchemaMismatch, first.src.Name)}
 		}
-		if i > 0 && (!slices.Equal(l.hdr.MatchKeys, first.hdr.MatchKeys) || !slices.Equal(l.hdr.Covariates, first.hdr.Covariates)) {
+		if i > 0 && (!slices.Equal(l.hdr.MatchKeys, first.hdr.MatchKeys) || !slices.Equal(l.hdr.Covariates, first.hdr.Covariates) ||
+			!slices.Equal(l.cols.role, first.cols.role) || !slices.Equal(l.cols.block, first.cols.block)) {
 			return nil, &FileError{File: s.Name, Err: fmt.Errorf("%w from that of %q: the schema hashes agree but the columns do not", ErrSchemaMismatch, first.src.Name)}
 		}
 		if len(l.hdr.MatchKeys) == 0 {
@@ -138,10 +218,12 @@ func openAll(srcs []Source, strata []string) ([]*list, error) {
 	return lists, nil
 }
 
-// readBody reads l's records, decoding tokens and interning covariates.
-func (l *list) readBody(ctx context.Context) error {
+// readBody reads l's records, decoding tokens and Bloom encodings and
+// interning covariates. keepIDs keeps the record ids.
+func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 	h := l.hdr
 	nk, nc := len(h.MatchKeys), len(h.Covariates)
+	np := len(l.cols.exact) + len(l.cols.block)
 	// Reserve what the header announces, but never more than the file can
 	// hold: each row has at least a record id and its commas and newline.
 	want := h.Rows
@@ -150,9 +232,15 @@ func (l *list) readBody(ctx context.Context) error {
 	} else {
 		want = min(want, 1<<16)
 	}
-	l.pairs = make([][]pair, nk)
+	l.pairs = make([][]pair, np)
 	for k := range l.pairs {
 		l.pairs[k] = make([]pair, 0, want)
+	}
+	if l.cols.bloom != "" {
+		l.bloom = make([]bloomFilter, 0, want)
+	}
+	if keepIDs {
+		l.ids = make([][8]byte, 0, want)
 	}
 	l.missing = make([]int, nk)
 	l.cov = make([]uint16, 0, want*nc)
@@ -179,18 +267,38 @@ func (l *list) readBody(ctx context.Context) error {
 		}
 		rec := uint32(l.rows)
 		l.rows++
+		if keepIDs {
+			var id [8]byte
+			if !decodeID(&id, f[0]) {
+				return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: "record_id", Err: ErrRecordID}
+			}
+			l.ids = append(l.ids, id)
+		}
+		if l.bloom != nil {
+			l.bloom = append(l.bloom, bloomFilter{})
+		}
 		for k := 0; k < nk; k++ {
 			t := f[1+k]
 			if len(t) == 0 {
 				l.missing[k]++
 				continue
 			}
-			var p pair
-			if !decodeToken(&p.tok, t) {
-				return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrToken}
+			switch ro := l.cols.role[k]; ro {
+			case roleIgnored:
+			case roleBloom:
+				bf, ok := pseudonym.DecodeBloom(t)
+				if !ok {
+					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrBloom}
+				}
+				l.bloom[rec] = bf
+			default:
+				var p pair
+				if !decodeToken(&p.tok, t) {
+					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrToken}
+				}
+				p.rec = rec
+				l.pairs[ro] = append(l.pairs[ro], p)
 			}
-			p.rec = rec
-			l.pairs[k] = append(l.pairs[k], p)
 		}
 		for c := 0; c < nc; c++ {
 			v := f[1+nk+c]
@@ -251,8 +359,24 @@ func decodeToken(dst *[16]byte, s []byte) bool {
 	return bad&0xf0 == 0
 }
 
+// decodeID decodes a record id of 16 lowercase hex digits, the form
+// package pseudonym writes; it is needed only when the record ids are
+// kept for the assignments file, which must name each record exactly.
+func decodeID(dst *[8]byte, s []byte) bool {
+	if len(s) != 16 {
+		return false
+	}
+	var bad byte
+	for i := 0; i < 8; i++ {
+		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo
+	}
+	return bad&0xf0 == 0
+}
+
 // readAll reads every body in parallel and builds the global record arrays.
-func readAll(ctx context.Context, lists []*list, missingValues []string, workers int) (*input, error) {
+func readAll(ctx context.Context, lists []*list, missingValues []string, workers int, keepIDs bool) (*input, error) {
 	errs := make([]error, len(lists))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, workers)
@@ -262,7 +386,7 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = l.readBody(ctx)
+			errs[i] = l.readBody(ctx, keepIDs)
 		}()
 	}
 	wg.Wait()
@@ -272,7 +396,9 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 		}
 	}
 	in := &input{lists: lists, header: *lists[0].hdr}
-	in.keys = lists[0].hdr.MatchKeys
+	in.keys = lists[0].cols.exact
+	in.blockKeys = lists[0].cols.block
+	in.bloomKey = lists[0].cols.bloom
 	in.covariates = lists[0].hdr.Covariates
 	in.offset = make([]uint32, len(lists)+1)
 	n := 0
@@ -290,6 +416,20 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 		o := in.offset[i]
 		for j := range l.rows {
 			in.listOf[int(o)+j] = uint8(i)
+		}
+	}
+	if in.bloomKey != "" {
+		in.bloom = make([]bloomFilter, 0, n)
+		for _, l := range lists {
+			in.bloom = append(in.bloom, l.bloom...)
+			l.bloom = nil
+		}
+	}
+	if keepIDs {
+		in.ids = make([][8]byte, 0, n)
+		for _, l := range lists {
+			in.ids = append(in.ids, l.ids...)
+			l.ids = nil
 		}
 	}
 

@@ -1,6 +1,7 @@
 package pseudonym
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -13,6 +14,7 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/morketall/morketall/internal/extsort"
 	"github.com/morketall/morketall/internal/mktfile"
@@ -42,7 +44,7 @@ type List struct {
 	key    *Key
 	ctx    context.Context
 	dir    string
-	dup    *mrand.Rand // fresh ids for the rare duplicate
+	dup    [32]byte // seed of the fresh ids for the rare duplicate
 }
 
 // Len returns the number of records.
@@ -88,19 +90,55 @@ func (l *List) writeTo(t mktfile.Target) error {
 	if err != nil {
 		return err
 	}
+	rec := mktfile.Record{Tokens: make([]string, len(h.MatchKeys)), Covariates: make([]string, len(h.Covariates))}
+	if err := l.each(&rec, nil, sw.WriteRecord); err != nil {
+		return err
+	}
+	return sw.Close()
+}
+
+// WriteCrosswalk writes the list's crosswalk as CSV with the header
+// record_id,line: for every record of the list file, the line (for a
+// spreadsheet, the row) of the extract it was made from, in the file's
+// (shuffled) order. It lets the agency find a record that the linkage
+// party names for clerical review (linkage.WriteAssignments), and must
+// stay at the agency with the extract: with it, the list file's rows are
+// no longer anonymous to whoever holds the extract. Write it with mode
+// 0600. The record ids are those List.Write writes.
+func (l *List) WriteCrosswalk(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("record_id,line\n")
+	var b []byte
+	err := l.each(nil, func(id string, line int) {
+		b = append(append(b[:0], id...), ',')
+		b = strconv.AppendInt(b, int64(line), 10)
+		b = append(b, '\n')
+		bw.Write(b)
+	}, nil)
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// each passes the list's records in file order to write (with rec filled
+// in; the strings are valid until the next record) or only their ids and
+// source lines to lines. Ids are the same in every pass.
+func (l *List) each(rec *mktfile.Record, lines func(id string, line int), write func(*mktfile.Record) error) error {
 	it, err := l.recs.Iter()
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	nk, nc := len(h.MatchKeys), len(h.Covariates)
-	rec := mktfile.Record{Tokens: make([]string, nk), Covariates: make([]string, nc)}
+	dup := mrand.New(mrand.NewChaCha8(l.dup))
 	var last uint64
 	var buf []byte
+	var idb [8]byte
+	var idh [16]byte
 	for i := 0; ; i++ {
 		b, err := it.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -115,22 +153,29 @@ func (l *List) writeTo(t mktfile.Target) error {
 			// Two rows drew the same 64-bit id (about once in 370,000 files
 			// of ten million rows): give the second a fresh one.
 			for id == last {
-				id = l.dup.Uint64()
+				id = dup.Uint64()
 			}
 		} else {
 			last = id
 		}
-		if buf, err = decodeRecord(buf[:0], b[16:], &rec); err != nil {
+		binary.BigEndian.PutUint64(idb[:], id)
+		hex.Encode(idh[:], idb[:])
+		line, k := binary.Uvarint(b[16:])
+		if k <= 0 {
+			return errors.New("pseudonym: damaged temporary record")
+		}
+		if lines != nil {
+			lines(string(idh[:]), int(line))
+			continue
+		}
+		if buf, err = decodeRecord(buf[:0], b[16+k:], rec); err != nil {
 			return err
 		}
-		var idb [8]byte
-		binary.BigEndian.PutUint64(idb[:], id)
-		rec.ID = hex.EncodeToString(idb[:])
-		if err := sw.WriteRecord(&rec); err != nil {
+		rec.ID = string(idh[:])
+		if err := write(rec); err != nil {
 			return err
 		}
 	}
-	return sw.Close()
 }
 
 // Field encoding of a record while it waits for the shuffle: a 32-digit
@@ -261,7 +306,6 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	}
 	idRand := mrand.New(mrand.NewChaCha8(seed))
 	seed[0] ^= 1 // a second, independent stream for duplicate ids
-	dupRand := mrand.New(mrand.NewChaCha8(seed))
 	nw := p.opts.Workers
 	if nw <= 0 {
 		nw = runtime.GOMAXPROCS(0)
@@ -390,8 +434,21 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 			{"rejected", strconv.Itoa(rep.RecordsIn - rep.RecordsOut)},
 		},
 	}
+	var blooms, blocks []string
 	for _, k := range p.keys {
 		h.MatchKeys = append(h.MatchKeys, k.name)
+		switch k.kind {
+		case KindBloom:
+			blooms = append(blooms, k.name)
+		case KindBlock:
+			blocks = append(blocks, k.name)
+		}
+	}
+	if len(blooms) > 0 {
+		h.Extra = append(h.Extra, [2]string{"bloom_keys", strings.Join(blooms, ",")})
+	}
+	if len(blocks) > 0 {
+		h.Extra = append(h.Extra, [2]string{"block_keys", strings.Join(blocks, ",")})
 	}
 	for _, c := range p.covs {
 		h.Covariates = append(h.Covariates, c.Name)
@@ -400,7 +457,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 		}
 	}
 	ok = true
-	return &List{header: h, recs: recs, n: int(recs.Len()), report: rep, key: p.key, ctx: ctx, dir: dir, dup: dupRand}, nil
+	return &List{header: h, recs: recs, n: int(recs.Len()), report: rep, key: p.key, ctx: ctx, dir: dir, dup: seed}, nil
 }
 
 // readBatches reads src into batches; the last one carries the source's
@@ -466,6 +523,7 @@ func (w *worker) process(b *batch, lo *layout) *result {
 		}
 		rec = binary.BigEndian.AppendUint64(rec[:0], b.ids[i])
 		rec = binary.BigEndian.AppendUint64(rec, uint64(b.first)+uint64(i))
+		rec = binary.AppendUvarint(rec, uint64(max(b.lines[i], 0)))
 		for _, t := range out.Tokens {
 			rec = encodeField(rec, t)
 		}

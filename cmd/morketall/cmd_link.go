@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -35,6 +36,10 @@ func runLink(e *env, args []string) int {
 	strata := fs.String("strata", "", "covariate columns to stratify the table by, comma-separated (e.g. sex)")
 	ruleName := fs.String("rule", "default", "how far down the key hierarchy links are accepted: strict, default or loose")
 	force := fs.Bool("force", false, "replace existing output files")
+	assignPath := fs.String("assignments", "", "also write each record's person, what linked it and its review candidates (CSV, mode 0600) to this file")
+	upper := fs.Float64("score-upper", linkage.DefaultUpper, "scored pass: match weight (bits) at or above which the default rule links a pair")
+	lower := fs.Float64("score-lower", linkage.DefaultLower, "scored pass: match weight (bits) below which a pair is refused; between the two, review (and the loose rule links)")
+	noScore := fs.Bool("no-score", false, "turn the scored pass (Bloom encodings, Fellegi-Sunter weights) off")
 	files, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
 		return code
@@ -53,7 +58,12 @@ func runLink(e *env, args []string) int {
 		e.errorf("--rule must be strict, default or loose")
 		return exitUsage
 	}
-	opts := &linkage.Options{Rule: rule}
+	if !(*lower <= *upper) || math.IsInf(*upper, 0) || math.IsInf(*lower, 0) {
+		e.errorf("--score-lower must not exceed --score-upper, both finite (bits)")
+		return exitUsage
+	}
+	opts := &linkage.Options{Rule: rule, Assignments: *assignPath != "",
+		Scoring: &linkage.ScoringOptions{Off: *noScore, Upper: *upper, Lower: *lower}}
 	if *strata != "" {
 		for _, s := range strings.Split(*strata, ",") {
 			if s = strings.TrimSpace(s); s != "" {
@@ -61,7 +71,7 @@ func runLink(e *env, args []string) int {
 			}
 		}
 	}
-	if code := checkOutputsCode(e, files, []string{*out, *reportPath}, *force); code >= 0 {
+	if code := checkOutputsCode(e, files, []string{*out, *reportPath, *assignPath}, *force); code >= 0 {
 		return code
 	}
 
@@ -82,6 +92,16 @@ func runLink(e *env, args []string) int {
 		if err != nil {
 			os.Remove(*out) // do not leave half of the result behind
 			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
+			return exitFailure
+		}
+	}
+	if *assignPath != "" {
+		err := atomicfile.Write(*assignPath, &atomicfile.Options{Perm: 0o600, Force: *force}, func(w io.Writer) error {
+			return linkage.WriteAssignments(w, res.Assignments)
+		})
+		if err != nil {
+			os.Remove(*out)
+			e.errorf("writing %q: %v; %q removed", *assignPath, err, *out)
 			return exitFailure
 		}
 	}

@@ -45,6 +45,7 @@ func runPseudonymise(e *env, args []string) int {
 	enc := fs.String("encoding", "", "CSV encoding: utf-8 (default), windows-1252 or iso-8859-1")
 	sheet := fs.String("sheet", "", "XLSX worksheet (default: the first)")
 	reportPath := fs.String("report", "", "also write the quality report as JSON to this file")
+	crosswalkPath := fs.String("crosswalk", "", "also write the crosswalk (record id -> extract line, CSV, mode 0600) to this file; it stays at the agency")
 	strict := fs.Bool("strict", false, "stop at the first invalid date of birth or identity number instead of counting it as missing")
 	force := fs.Bool("force", false, "replace existing output files")
 	printSchema := fs.Bool("print-schema", false, "print the built-in schema and exit")
@@ -109,7 +110,7 @@ func runPseudonymise(e *env, args []string) int {
 	if inFile == "-" {
 		inFile = ""
 	}
-	if code := checkOutputsCode(e, []string{inFile}, []string{outFile, *reportPath}, *force); code >= 0 {
+	if code := checkOutputsCode(e, []string{inFile}, []string{outFile, *reportPath, *crosswalkPath}, *force); code >= 0 {
 		return code
 	}
 
@@ -216,6 +217,15 @@ func runPseudonymise(e *env, args []string) int {
 			return exitFailure
 		}
 	}
+	if *crosswalkPath != "" {
+		if err := atomicfile.Write(*crosswalkPath, &atomicfile.Options{Perm: 0o600, Force: *force}, lst.WriteCrosswalk); err != nil {
+			if outFile != "" {
+				os.Remove(*out)
+			}
+			e.errorf("writing %q: %v; %q removed", *crosswalkPath, err, *out)
+			return exitFailure
+		}
+	}
 	rep := lst.Report()
 	// The extract is plaintext: the manifest describes it by size and a
 	// keyed digest only (issue 13: a plain hash of a short extract is a
@@ -229,6 +239,7 @@ func runPseudonymise(e *env, args []string) int {
 		}
 		return exitFailure
 	}
+	damageHint(e, rep)
 	m.AddSecretInput("key", *keyPath)
 	if *schemaPath != "" {
 		m.AddInput("schema", *schemaPath)
@@ -344,5 +355,15 @@ func hintFor(e *env, err error) {
 		e.hintf("without --strict an invalid identity number is counted and treated as missing")
 	case errors.Is(err, pseudonym.ErrNoIdentifiers), errors.Is(err, pseudonym.ErrMissingColumn):
 		e.hintf("map the extract's columns in a schema file (\"columns\": {\"given_name\": \"Fornavn\", ...}); start from --print-schema")
+	}
+}
+
+// damageHint says what to do about name cells damaged by a lossy export
+// (counts only).
+func damageHint(e *env, rep *pseudonym.Report) {
+	if d := rep.EncodingDamage; d.Cells > 0 {
+		e.warnf("%d name cells look damaged by a lossy export (%d with ?, %d with U+FFFD, %d with two scripts in one word); they are pseudonymised, but lose letters",
+			d.Cells, d.QuestionMark, d.Replacement, d.MixedScripts)
+		e.hintf("if the file is not UTF-8, declare its encoding (--encoding windows-1252 or iso-8859-1); a ? where a letter was means the export itself lost it: ask for a re-export in UTF-8; --strict refuses such cells")
 	}
 }
