@@ -32,6 +32,11 @@ type origin struct {
 	middleMale     string    // Vietnamese "Văn"
 	familyWeights  []float64 // optional: skewed family-name frequencies
 	compoundFamily float64   // share with two family names (Brazil: "da Silva Santos")
+	// Loaded from testdata/names (see names.go's loadNamePools): the
+	// weights of the given names, and the female forms of family names
+	// where they are written differently (Ukrainian).
+	femaleWeights, maleWeights []float64
+	familyFemale               [][2]string
 }
 
 func same(xs ...string) [][2]string {
@@ -170,9 +175,19 @@ func newPerson(rng *rand.Rand, id int) *person {
 	if p.female {
 		givenPool = o.femaleGiven
 	}
-	p.given = [][2]string{pick(rng, givenPool)}
+	givenW := o.maleWeights
+	if p.female {
+		givenW = o.femaleWeights
+	}
+	pickGiven := func() [2]string {
+		if givenW != nil {
+			return givenPool[pickWeighted(rng, givenW)]
+		}
+		return pick(rng, givenPool)
+	}
+	p.given = [][2]string{pickGiven()}
 	if o.middleFemale == "" && rng.Float64() < 0.2 {
-		second := pick(rng, givenPool)
+		second := pickGiven()
 		if second != p.given[0] {
 			p.given = append(p.given, second)
 		}
@@ -184,11 +199,15 @@ func newPerson(rng *rand.Rand, id int) *person {
 		}
 	}
 	fam := func() [2]string {
-		var f [2]string
+		var i int
 		if o.familyWeights != nil {
-			f = o.family[pickWeighted(rng, o.familyWeights)]
+			i = pickWeighted(rng, o.familyWeights)
 		} else {
-			f = pick(rng, o.family)
+			i = rng.IntN(len(o.family))
+		}
+		f := o.family[i]
+		if p.female && o.familyFemale != nil {
+			return o.familyFemale[i]
 		}
 		if p.female && o.feminine != nil {
 			f = [2]string{o.feminine(f[0]), f[1] + "a"}
