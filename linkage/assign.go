@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -78,17 +79,21 @@ func (lr *linkRun) scoringReport() *ScoringReport {
 	for f := range sc.nf {
 		fr := FeatureReport{M: sc.m[f], U: sc.u[f], Weights: sc.lw[f]}
 		switch {
-		case f < len(sc.keyF):
-			k := sc.keyF[f]
-			if k < sc.nExact {
-				fr.Name = lr.in.keys[k]
-			} else {
-				fr.Name = lr.in.blockKeys[k-sc.nExact]
+		case f == featNID:
+			fr.Name = lr.in.keys[0]
+			fr.Levels = []string{"missing", "agree", "disagree"}
+		case f == featDate:
+			fr.Name = "birth_date"
+			if sc.dobKey >= 0 {
+				fr.Name = lr.in.blockKeys[sc.dobKey-sc.nExact]
 			}
 			fr.Levels = []string{"missing", "agree", "disagree"}
 		case f == sc.bloomF:
 			fr.Name = lr.in.bloomKey
-			fr.Levels = []string{"missing", "dice>=0.9", "dice>=0.8", "dice>=0.7", "dice<0.7"}
+			fr.Levels = []string{"missing"}
+			for _, b := range diceBands {
+				fr.Levels = append(fr.Levels, fmt.Sprintf("dice>=%g", b))
+			}
 		default:
 			fr.Name = "sex"
 			fr.Levels = []string{"missing", "agree", "disagree"}

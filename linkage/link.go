@@ -330,6 +330,10 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	return res, nil
 }
 
+// scoredHook, set by tests only, sees the scorer and the candidate pairs
+// of the default rule's scored pass.
+var scoredHook func(sc *scorer, cands []uint64)
+
 // linkRun is the state of one Link call between the reading and the
 // report.
 type linkRun struct {
@@ -440,35 +444,23 @@ func (lr *linkRun) scored(ctx context.Context, first int) error {
 	so := lr.o.Scoring
 	lr.exactN = m
 	sexCol := slices.Index(in.covariates, "sex")
-	sc := newScorer(in, bl, sexCol, first)
+	var refine [][2]int
 	for k, j := range finer {
 		if j >= 0 {
-			sc.refine = append(sc.refine, [2]int{k, j})
+			refine = append(refine, [2]int{k, j})
 		}
 	}
 	if bf, err := refinements(in.blockKeys, nil); err == nil {
 		for k, j := range bf {
 			if j >= 0 {
-				sc.refine = append(sc.refine, [2]int{m + k, m + j})
+				refine = append(refine, [2]int{m + k, m + j})
 			}
 		}
 	}
+	sc := newScorer(in, bl, sexCol, refine)
 	lr.score = sc
 	lr.stats = map[string]ScoredRuleReport{}
 	lr.links = map[Rule][]scoredPair{}
-
-	// Candidate pairs: within the Bloom blocks, similar enough encodings.
-	var cands []uint64
-	if sc.bloomF >= 0 {
-		kept, sb, sr := bloomBudget(bl[m:], so.MaxComparisons)
-		lr.skipped = [2]int{sb, sr}
-		for _, b := range kept {
-			cands = sc.blockPairs(cands, b, so.MinDice, nil)
-		}
-		cands = dedup(cands)
-		lr.nBloom = len(cands)
-	}
-	sc.fit(sc.diceCounts[:], sc.diceCompared)
 
 	lk := newLinker(in)
 	var saved *linker
@@ -501,6 +493,24 @@ func (lr *linkRun) scored(ctx context.Context, first int) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	// Candidate pairs: within the Bloom blocks, similar enough encodings.
+	// The scorer's u counts the pairs the levels left apart, so that the
+	// matches they found do not pass for chance agreements.
+	var cands []uint64
+	if sc.bloomF >= 0 {
+		kept, sb, sr := bloomBudget(bl[m:], so.MaxComparisons)
+		lr.skipped = [2]int{sb, sr}
+		for i, b := range kept {
+			cands = sc.blockPairs(cands, b, so.MinDice, m+i == sc.yearKey, lk)
+		}
+		cands = dedup(cands)
+		lr.nBloom = len(cands)
+	}
+	sc.fit()
+	sc.estimatePrior(lk, cands)
+	if scoredHook != nil {
+		scoredHook(sc, cands)
 	}
 	st, links, review := lk.scoredPass(sc, cands, so.Upper, so.Lower, so.Margin, true)
 	lr.stats[Default.String()] = st.report()

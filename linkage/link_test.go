@@ -395,8 +395,8 @@ func TestDefaultSchemaRefinements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(blockKeys) != 2 || bf[0] != -1 || bf[1] != 0 || blockKeys[1] != "block_year_sex" || blockKeys[0] != "block_dob" {
-		t.Errorf("block keys %q refined by %v, want block_year_sex by block_dob", blockKeys, bf)
+	if len(blockKeys) != 3 || bf[0] != -1 || bf[1] != 0 || bf[2] != 0 || blockKeys[0] != "block_dob" || blockKeys[1] != "block_year_sex" || blockKeys[2] != "block_year" {
+		t.Errorf("block keys %q refined by %v, want block_year_sex and block_year by block_dob", blockKeys, bf)
 	}
 	got, err := refinements(keys, nil)
 	if err != nil {

@@ -162,7 +162,7 @@ const (
 	DefaultLower          = 0.0
 	DefaultMargin         = 2.0
 	DefaultMaxComparisons = 20_000_000
-	DefaultMinDice        = 0.7
+	DefaultMinDice        = 0.6
 )
 
 // MaxStrata is the largest number of stratum columns Link accepts.

@@ -22,8 +22,8 @@ const (
 	lvDisagree = 2
 )
 
-// diceBands are the lower bounds of the Bloom levels 1..4.
-var diceBands = [...]float64{0.9, 0.8, 0.7, 0}
+// diceBands are the lower bounds of the Bloom levels 1..5.
+var diceBands = [...]float64{0.9, 0.8, 0.7, 0.6, 0}
 
 func diceLevel(d float64) uint8 {
 	for i, b := range diceBands {
@@ -36,6 +36,14 @@ func diceLevel(d float64) uint8 {
 
 // scorer compares records: the token ids of every exact and block key,
 // the Bloom encodings and the sex covariate.
+//
+// The features are four processes that are independent given whether two
+// records are of one person: how the identity number was recorded, how
+// the date of birth was (block_dob: agree, disagree, missing), how the
+// name was (the Dice level of the Bloom encodings, comparable within one
+// year of birth, the encodings' salt) and sex. The exact weak keys are no
+// features: each mixes the name with the date, so it would count the
+// evidence of the Dice level and of the date a second time.
 type scorer struct {
 	in     *input
 	bl     []blocks // exact keys, then block keys
@@ -44,18 +52,29 @@ type scorer struct {
 	sexCol int // covariate index of sex, or -1
 	nc     int
 
-	nf     int   // features: keys (exact or block), Bloom (if any), sex (if any)
-	keyF   []int // the key (index into bl) of each key feature
-	bloomF int   // feature index of the Bloom encoding, or -1
-	sexF   int   // feature index of sex, or -1
-	nlv    []int // levels per feature
-	m, u   [][]float64
-	lw     [][]float64 // log2(m/u) per feature and level
-	mfreq  []float64   // per key feature: mean frequency of the token of a random agreeing pair
-	sample int         // pairs the m-probabilities were counted over
+	nf      int
+	dobKey  int // index into bl of the block key with the full date, or -1
+	yearKey int // index into bl of the block key with the year (and sex), or -1: its blocks are the pairs scored
+	bloomF  int // feature index of the Bloom encoding, or -1
+	sexF    int // feature index of sex, or -1
+	nlv     []int
+	m, u    [][]float64
+	lw      [][]float64 // log2(m/u) per feature and level
+	sample  int         // matched pairs the m-probabilities were counted over
+	// prior is log2 of the prior odds that a pair of one year block that
+	// the levels left apart is a match (estimatePrior), for the report.
+	prior    float64
+	priorPct float64 // the prior probability, in percent, for the report
 
-	diceCounts   [1 + len(diceBands)]float64 // Bloom pairs compared, by level (0: a record without encoding)
+	diceCounts   [1 + len(diceBands)]float64 // pairs of the year blocks that the levels left apart, by Dice level (0: a record without encoding)
 	diceCompared float64
+	dateCounts   [3]float64 // the same pairs by the level of the date
+	// near[r][l-1] counts the records of r's year block whose encodings
+	// are at Dice level l with r's (r itself not counted), for the
+	// frequency-aware u of the Bloom feature; nearN[r] is the size of the
+	// block, 0 when it was not compared.
+	near  [][len(diceBands)]uint16
+	nearN []uint32
 
 	// refine lists the (year key, full-date key) pairs, as indices into
 	// bl, of the exact and of the block keys: a pair that agrees on the
@@ -63,6 +82,11 @@ type scorer struct {
 	// of birth.
 	refine [][2]int
 }
+
+const (
+	featNID  = 0
+	featDate = 1
+)
 
 // contradicted reports whether a and b agree on a key with the year of
 // birth and disagree on its full-date key: two different known dates.
@@ -76,27 +100,28 @@ func (sc *scorer) contradicted(a, b uint32) bool {
 	return false
 }
 
-// newScorer makes the scorer of the pairs left after the exact levels
-// (keys 0..first-1): its features are the top key (the identity number),
-// the keys from first on, the block keys, the Bloom encoding and sex. The
-// exact keys between the top one and first are left out: a pair they did
-// not link disagrees or misses on all of them, and counting each as
-// independent evidence of one event (a damaged name, a placeholder date)
-// would count it several times.
-func newScorer(in *input, bl []blocks, sexCol, first int) *scorer {
-	sc := &scorer{in: in, bl: bl, nExact: len(in.keys), nBlock: len(in.blockKeys), sexCol: sexCol, nc: len(in.covariates), bloomF: -1, sexF: -1}
-	sc.keyF = append(sc.keyF, 0)
-	for k := max(1, first); k < sc.nExact+sc.nBlock; k++ {
-		sc.keyF = append(sc.keyF, k)
+// newScorer makes the scorer of the pairs left after the exact levels.
+func newScorer(in *input, bl []blocks, sexCol int, refine [][2]int) *scorer {
+	sc := &scorer{in: in, bl: bl, nExact: len(in.keys), nBlock: len(in.blockKeys), sexCol: sexCol, nc: len(in.covariates),
+		bloomF: -1, sexF: -1, dobKey: -1, yearKey: -1, refine: refine}
+	// The full-date block key refines the year keys; the year key with
+	// the most records (block_year over block_year_sex) makes the blocks.
+	for _, r := range refine {
+		if r[0] >= sc.nExact {
+			sc.dobKey = r[1]
+			if sc.yearKey < 0 || bl[r[0]].withToken > bl[sc.yearKey].withToken {
+				sc.yearKey = r[0]
+			}
+		}
 	}
-	sc.nf = len(sc.keyF)
-	for range sc.nf {
-		sc.nlv = append(sc.nlv, 3)
-	}
-	if in.bloom != nil && sc.nBlock > 0 {
+	sc.nf = 2
+	sc.nlv = []int{3, 3}
+	if in.bloom != nil && sc.yearKey >= 0 {
 		sc.bloomF = sc.nf
 		sc.nf++
 		sc.nlv = append(sc.nlv, 1+len(diceBands))
+		sc.near = make([][len(diceBands)]uint16, in.n)
+		sc.nearN = make([]uint32, in.n)
 	}
 	if sexCol >= 0 {
 		sc.sexF = sc.nf
@@ -117,30 +142,25 @@ func (sc *scorer) shareBlock(a, b uint32) bool {
 	return false
 }
 
-// pattern writes the levels of pair (a, b) into out and reports whether
-// the pair is comparable: it agrees on an exact key or shares a block.
-func (sc *scorer) pattern(a, b uint32, out []uint8) bool {
-	comparable := false
-	for k := range sc.nExact {
-		if t := sc.bl[k].token; t[a] >= 2 && t[a] == t[b] {
-			comparable = true
-			break
-		}
+func level(t []uint32, a, b uint32) uint8 {
+	switch ta, tb := t[a], t[b]; {
+	case ta == 0 || tb == 0:
+		return lvMissing
+	case ta >= 2 && ta == tb:
+		return lvAgree
 	}
-	for f, k := range sc.keyF {
-		t := sc.bl[k].token
-		ta, tb := t[a], t[b]
-		switch {
-		case ta == 0 || tb == 0:
-			out[f] = lvMissing
-		case ta >= 2 && ta == tb:
-			out[f] = lvAgree
-		default:
-			out[f] = lvDisagree
-		}
+	return lvDisagree
+}
+
+// pattern writes the levels of pair (a, b) into out and reports whether
+// the pair is comparable: it shares a block.
+func (sc *scorer) pattern(a, b uint32, out []uint8) bool {
+	out[featNID] = level(sc.bl[0].token, a, b)
+	out[featDate] = lvMissing
+	if sc.dobKey >= 0 {
+		out[featDate] = level(sc.bl[sc.dobKey].token, a, b)
 	}
 	shared := sc.nBlock > 0 && sc.shareBlock(a, b)
-	comparable = comparable || shared
 	if sc.bloomF >= 0 {
 		out[sc.bloomF] = lvMissing
 		fa, fb := &sc.in.bloom[a], &sc.in.bloom[b]
@@ -151,7 +171,7 @@ func (sc *scorer) pattern(a, b uint32, out []uint8) bool {
 	if sc.sexF >= 0 {
 		out[sc.sexF] = sc.sexLevel(a, b)
 	}
-	return comparable
+	return shared
 }
 
 func (sc *scorer) sexLevel(a, b uint32) uint8 {
@@ -186,22 +206,43 @@ func dice(a, b *bloomFilter) float64 {
 	return 2 * float64(and) / float64(na+nb)
 }
 
+// nearPrior is the weight, in pairs, of the average rate of similar names
+// in the frequency-aware u of one pair.
+const nearPrior = 20
+
 // weight returns the match weight of pair (a, b) in bits, log2 of the
-// likelihood ratio, with frequency-aware u for agreements on exact keys,
-// and whether the pair is comparable.
+// likelihood ratio, and whether the pair is comparable. The u of the
+// Dice level is frequency-aware: a name that many records of the year
+// resemble is likelier to meet a similar one by chance, so the level's u
+// is scaled by the number of records of a's and b's year blocks at least
+// as similar to them (each other left out) over the number the average
+// rate predicts, both with nearPrior pairs at the average rate added.
 func (sc *scorer) weight(a, b uint32, buf []uint8) (float64, bool) {
 	comparable := sc.pattern(a, b, buf)
 	w := 0.0
 	for f, l := range buf[:sc.nf] {
 		w += sc.lw[f][l]
-		if f < len(sc.keyF) && l == lvAgree && sc.mfreq[f] > 0 {
-			// A token many records share is likelier to join two people
-			// by chance: u scales with its frequency.
-			b := &sc.bl[sc.keyF[f]]
-			n := float64(b.freq[b.token[a]-2])
-			u := math.Min(0.999, sc.u[f][lvAgree]*n/sc.mfreq[f])
-			w += math.Log2(sc.u[f][lvAgree]) - math.Log2(u)
+	}
+	if f := sc.bloomF; f >= 0 && buf[f] != lvMissing && sc.nearN[a] > 1 && sc.nearN[b] > 1 {
+		l := int(buf[f])
+		t := sc.bl[sc.yearKey].token
+		same := 0.0
+		if t[a] >= 2 && t[a] == t[b] {
+			same = 1 // each is counted in the other's near
 		}
+		// The records of a's and b's year blocks at least as similar to
+		// them as they are to each other, against the number expected at
+		// the average rate: u scales by their ratio.
+		var obs, rate float64
+		for j := 1; j <= l; j++ {
+			obs += float64(sc.near[a][j-1]) + float64(sc.near[b][j-1])
+			rate += sc.u[f][j]
+		}
+		// (Two records already of one person were not counted in each
+		// other's near: hence the floor at zero.)
+		obs = math.Max(0, obs-2*same)
+		exp := rate * (float64(sc.nearN[a]-1) + float64(sc.nearN[b]-1))
+		w -= math.Log2((obs + nearPrior*rate) / (exp + nearPrior*rate))
 	}
 	return w, comparable
 }
@@ -210,24 +251,24 @@ func (sc *scorer) weight(a, b uint32, buf []uint8) (float64, bool) {
 //
 // m, the probability of a level among true matches, is counted over the
 // pairs the top key (the identity number) joins: whether two records
-// carry the number has nothing to do with how their names and dates were
-// written, so these pairs show the noise of names and dates as it is
-// among all matches. The top key's own m is counted over the pairs the
-// second key joins. Each count is smoothed by adding one half.
+// carry the number has nothing to do with how their names were written
+// or whether sex was recorded. The top key's own m is counted over the
+// pairs the second key joins. For the date, these pairs cannot show how
+// often a date is missing, since a record without one takes its number's
+// date (package pseudonym); but whether a record has a full date does not
+// depend on whom it describes, so m and u of "missing" are the same, the
+// share of pairs of one year block that lack a full date on either side,
+// and the pairs the number joins give only the share of disagreeing
+// dates among those that have both. Each count is smoothed by adding one
+// half.
 //
 // u, the probability of a level between two records of different people,
-// is that of a pair of records drawn at random, almost always two people:
-// for a key, agreement is the chance that two random records share a
-// token, from the tokens' frequencies, and missing the chance that either
-// lacks one; for the Bloom encoding, the chance that they share a block
-// times the distribution of the Dice levels over all pairs compared in
-// the blocks; for sex, from the frequencies of the values.
-//
-// A latent-class EM fit of both, tried first on the pairs the exact
-// levels left, found a class of records with placeholder dates instead of
-// the matches (its "match" class had block_dob missing with m 0.87), and
-// so was not kept.
-func (sc *scorer) fit(diceCounts []float64, diceCompared float64) {
+// is that of a pair of records of one year block (the pairs scored) drawn
+// at random, almost always two people: for the date, from the tokens'
+// frequencies of the full-date and the year block keys; for the identity
+// number and sex, from their frequencies; for the Bloom encoding, the
+// distribution of the Dice levels over all pairs of the year blocks.
+func (sc *scorer) fit() {
 	const alpha = 0.5
 	sc.m, sc.u = make([][]float64, sc.nf), make([][]float64, sc.nf)
 	for f := range sc.nf {
@@ -252,57 +293,86 @@ func (sc *scorer) fit(diceCounts []float64, diceCompared float64) {
 		}
 		return n
 	}
-	nTop := count(&sc.bl[0], func(f int) bool { return f != 0 })
+	nTop := count(&sc.bl[0], func(f int) bool { return f != featNID })
 	n2 := nTop
 	if sc.nExact > 1 {
-		n2 = count(&sc.bl[1], func(f int) bool { return f == 0 })
+		n2 = count(&sc.bl[1], func(f int) bool { return f == featNID })
 	}
+	sc.sample = int(nTop + n2)
 	for f := range sc.nf {
 		n := nTop
-		if f == 0 {
+		if f == featNID {
 			n = n2
+		}
+		if f == featDate || f == sc.bloomF {
+			continue // below
 		}
 		for l := range sc.m[f] {
 			sc.m[f][l] = (sc.m[f][l] + alpha) / (n + alpha*float64(sc.nlv[f]))
 		}
 	}
-	// (The Bloom feature's m is renormalised below.)
-	sc.sample = int(nTop + n2)
 
 	N := float64(sc.in.n)
 	total := N * (N - 1) / 2
-	agree := func(b *blocks) float64 {
+	pairs := func(b *blocks) float64 {
 		a := 0.0
 		for _, f := range b.freq {
 			a += float64(f) * float64(f-1) / 2
 		}
-		return a / total
+		return a
 	}
 	clampU := func(x float64) float64 { return math.Min(1-1e-9, math.Max(1e-9, x)) }
-	sc.mfreq = make([]float64, len(sc.keyF))
-	for f, k := range sc.keyF {
-		b := &sc.bl[k]
+	{
+		b := &sc.bl[0]
 		w := float64(b.withToken)
 		both := w * (w - 1) / 2 / total
-		ua := agree(b)
-		sc.u[f][lvAgree] = clampU(ua)
-		sc.u[f][lvMissing] = clampU(1 - both)
-		sc.u[f][lvDisagree] = clampU(both - ua)
-		// The mean frequency of a token held by a random agreeing pair.
-		var num, den float64
-		for _, q := range b.freq {
-			pq := float64(q) * float64(q-1) / 2
-			num += pq * float64(q)
-			den += pq
-		}
-		if den > 0 {
-			sc.mfreq[f] = num / den
+		ua := pairs(b) / total
+		u := sc.u[featNID]
+		u[lvAgree] = clampU(ua)
+		u[lvMissing] = clampU(1 - both)
+		u[lvDisagree] = clampU(both - ua)
+	}
+	{
+		m, u := sc.m[featDate], sc.u[featDate]
+		if sc.dobKey >= 0 && sc.yearKey >= 0 {
+			// Whether a record lacks a full date does not depend on the
+			// other record: missing weighs nothing, its share that of
+			// random pairs of one year block. Two full dates of different
+			// people in one year agree by chance as often as the pairs
+			// the levels left apart show.
+			yb, db := &sc.bl[sc.yearKey], &sc.bl[sc.dobKey]
+			var inYear, full float64
+			for r := range sc.in.n {
+				if yb.token[r] != 0 {
+					inYear++
+					if db.token[r] != 0 {
+						full++
+					}
+				}
+			}
+			q := 1.0
+			if inYear > 0 {
+				q = full / inYear
+			}
+			both := q * q
+			dc := sc.dateCounts
+			agree := (dc[lvAgree] + alpha) / (dc[lvAgree] + dc[lvDisagree] + 2*alpha)
+			u[lvMissing] = clampU(1 - both)
+			u[lvAgree] = clampU(both * agree)
+			u[lvDisagree] = clampU(both * (1 - agree))
+			e := (m[lvDisagree] + alpha) / (m[lvDisagree] + m[lvAgree] + 2*alpha)
+			m[lvMissing] = u[lvMissing]
+			m[lvAgree] = both * (1 - e)
+			m[lvDisagree] = both * e
+		} else {
+			m[lvMissing], u[lvMissing] = 1, 1
+			m[lvAgree], u[lvAgree], m[lvDisagree], u[lvDisagree] = 1, 1, 1, 1
 		}
 	}
 	if f := sc.bloomF; f >= 0 {
-		// Conditional on the pair sharing a block, which the block keys'
-		// features count already: m over the matched pairs with a level,
-		// u over all pairs compared in the blocks, and a missing level
+		// Conditional on the pair sharing a year block, which the date
+		// feature's u assumes: m over the matched pairs with a level, u
+		// over all pairs compared in the blocks, and a missing level
 		// weighs nothing.
 		m, u := sc.m[f], sc.u[f]
 		var mn float64
@@ -311,8 +381,8 @@ func (sc *scorer) fit(diceCounts []float64, diceCompared float64) {
 		}
 		m[lvMissing], u[lvMissing] = 1, 1
 		for l := 1; l < len(m); l++ {
-			m[l] = m[l] / mn
-			u[l] = clampU((diceCounts[l] + alpha) / (diceCompared + alpha*float64(len(u)-1)))
+			m[l] = (m[l] + alpha) / (mn + alpha*float64(len(m)-1))
+			u[l] = clampU((sc.diceCounts[l] + alpha) / (sc.diceCompared + alpha*float64(len(u)-1)))
 		}
 	}
 	if sc.sexF >= 0 {
@@ -346,6 +416,49 @@ func (sc *scorer) fit(diceCounts []float64, diceCompared float64) {
 	}
 }
 
+// estimatePrior sets the prior log-odds of a match for a pair of one year
+// block that lk holds in different persons: the share π of matches among
+// those pairs maximises the likelihood of the candidates' weights with m
+// and u held fixed (an EM in one parameter: π is the mean posterior
+// probability of a match over all such pairs, the pairs that are no
+// candidate counting as nought). With it, a weight is the posterior
+// log-odds of a match, so that the thresholds mean the same at every size:
+// among a few thousand records a pair of one year block is far likelier
+// to be a match than among millions.
+func (sc *scorer) estimatePrior(lk *linker, cands []uint64) {
+	sc.prior, sc.priorPct = 0, 100
+	n := sc.diceCompared
+	if n <= 0 {
+		return
+	}
+	buf := make([]uint8, sc.nf)
+	var ws []float64
+	for _, c := range cands {
+		a, b := uint32(c>>32), uint32(c)
+		if lk.find(a) == lk.find(b) {
+			continue
+		}
+		w, _ := sc.weight(a, b, buf)
+		ws = append(ws, w)
+	}
+	pi := math.Min(0.5, math.Max(1/n, float64(len(ws))/n/10))
+	for range 200 {
+		odds := pi / (1 - pi)
+		s := 0.0
+		for _, w := range ws {
+			lr := math.Exp2(w)
+			s += odds * lr / (1 + odds*lr)
+		}
+		next := math.Min(0.5, math.Max(0.5/n, s/n))
+		if math.Abs(next-pi) < 1e-12 {
+			pi = next
+			break
+		}
+		pi = next
+	}
+	sc.prior, sc.priorPct = math.Log2(pi/(1-pi)), 100*pi
+}
+
 // pairKey packs a pair, smaller record first.
 func pairKey(a, b uint32) uint64 {
 	if b < a {
@@ -354,30 +467,49 @@ func pairKey(a, b uint32) uint64 {
 	return uint64(a)<<32 | uint64(b)
 }
 
-// blockPairs appends the pairs of records within each block of b, the
-// Bloom encodings of the two at least minDice similar when minDice > 0.
-// keep, when not nil, filters pairs. It stops adding once out holds max
-// pairs and reports whether it did.
-func (sc *scorer) blockPairs(out []uint64, b *blocks, minDice float64, keep func(a, b uint32) bool) []uint64 {
+// blockPairs appends the pairs of records within each block of b whose
+// Bloom encodings are at least minDice similar. For the year key's
+// blocks (year true) it also counts the Dice levels of all pairs and
+// each record's near neighbours, over the pairs that lk holds in
+// different persons.
+func (sc *scorer) blockPairs(out []uint64, b *blocks, minDice float64, year bool, lk *linker) []uint64 {
+	var dt []uint32
+	if sc.dobKey >= 0 {
+		dt = sc.bl[sc.dobKey].token
+	}
 	for bi := range b.len() {
 		blk := b.block(bi)
+		if year {
+			for _, x := range blk {
+				sc.nearN[x] = uint32(len(blk))
+			}
+		}
 		for i, x := range blk {
+			fx := &sc.in.bloom[x]
+			rx := lk.find(x)
 			for _, y := range blk[i+1:] {
-				if minDice > 0 {
-					fx, fy := &sc.in.bloom[x], &sc.in.bloom[y]
-					if isZero(fx) || isZero(fy) {
+				apart := year && lk.find(y) != rx
+				if apart && dt != nil {
+					sc.dateCounts[level(dt, x, y)]++
+				}
+				fy := &sc.in.bloom[y]
+				if isZero(fx) || isZero(fy) {
+					if apart {
 						sc.diceCounts[0]++
 						sc.diceCompared++
-						continue
 					}
-					d := dice(fx, fy)
-					sc.diceCounts[diceLevel(d)]++
-					sc.diceCompared++
-					if d < minDice {
-						continue
-					}
+					continue
 				}
-				if keep == nil || keep(x, y) {
+				d := dice(fx, fy)
+				if apart {
+					l := diceLevel(d)
+					sc.diceCounts[l]++
+					sc.diceCompared++
+					nx, ny := &sc.near[x][l-1], &sc.near[y][l-1]
+					*nx = min(*nx+1, math.MaxUint16)
+					*ny = min(*ny+1, math.MaxUint16)
+				}
+				if d >= minDice {
 					out = append(out, pairKey(x, y))
 				}
 			}

@@ -555,12 +555,18 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 				el[elFirstFirst] = sortedPair(a, b)
 			}
 		}
+		// The first given and the last family token, particles removed
+		// (a Vietnamese middle name Thị or Văn is no first name).
 		var first, last string
 		switch {
 		case parts:
-			first, last = given[0], family[len(family)-1]
-		case len(toks) >= 2:
-			first, last = toks[0], toks[len(toks)-1]
+			if g, f := p.noParticles(given), p.noParticles(family); len(g) > 0 && len(f) > 0 {
+				first, last = g[0], f[len(f)-1]
+			}
+		default:
+			if t := p.noParticles(toks); len(t) >= 2 {
+				first, last = t[0], t[len(t)-1]
+			}
 		}
 		if first != "" {
 			if last < first {

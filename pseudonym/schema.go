@@ -75,9 +75,11 @@ type Schema struct {
 //   - name_skeleton: the Skeleton of each token of name_sorted_np, sorted
 //     again: "Yordanka Stoyanova" and "Йорданка Стоянова" (normalised
 //     "iordanka stoianova") both give "ardnk stnv".
-//   - first_last: the first given and the last family token, or the first
-//     and last token of name when given and family names are not both
-//     present, the pair sorted; missing for a single token.
+//   - first_last: the first given and the last family token, particles
+//     removed from each part (missing when a part has only particles), or
+//     the first and last token of name once its particles are removed when
+//     given and family names are not both present, the pair sorted;
+//     missing for a single token.
 //   - first_first: the first given and the first family token, particles
 //     removed from each part (missing when a part has only particles), or
 //     the first two tokens of name once its particles are removed when

@@ -200,11 +200,11 @@ func TestVectors(t *testing.T) {
 		}{
 			{"swapped names, part 1", "swapped names, part 2", []string{"skeleton_dob", "first_last_dob", "first_first_dob",
 				"first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex",
-				"name_bloom", "block_dob", "block_year_sex"}},
-			{"transliteration, part 1", "transliteration, part 2", []string{"skeleton_dob", "skeleton_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex", "block_dob", "block_year_sex"}},
-			{"typo, part 1", "typo, part 2", []string{"first_last_hi_dob_sex", "block_dob", "block_year_sex"}},
+				"name_bloom", "block_dob", "block_year_sex", "block_year"}},
+			{"transliteration, part 1", "transliteration, part 2", []string{"skeleton_dob", "skeleton_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex", "block_dob", "block_year_sex", "block_year"}},
+			{"typo, part 1", "typo, part 2", []string{"first_last_hi_dob_sex", "block_dob", "block_year_sex", "block_year"}},
 			{"dates, part 1", "dates, part 2", []string{"skeleton_dm_odd_sex"}},
-			{"second surname, part 1", "second surname, part 2", []string{"first_first_dob", "block_dob", "block_year_sex"}},
+			{"second surname, part 1", "second surname, part 2", []string{"first_first_dob", "block_dob", "block_year_sex", "block_year"}},
 		} {
 			a, b := byComment(c.a), byComment(c.b)
 			for k := range a {
