@@ -38,9 +38,14 @@ func (s scoredStats) report() ScoredRuleReport {
 // ScoringReport describes the scored pass: its settings, the fitted
 // model and the Bloom comparisons.
 type ScoringReport struct {
-	Upper  float64 `json:"upper"`  // bits
-	Lower  float64 `json:"lower"`  // bits
+	Upper  float64 `json:"upper"`  // bits of posterior log-odds
+	Lower  float64 `json:"lower"`  // bits of posterior log-odds
 	Margin float64 `json:"margin"` // bits
+	// PriorLogOdds is log2 of the prior odds that a pair of one year block
+	// that the exact levels left apart is a match, which every weight
+	// includes; PriorPercent the same as a probability in percent.
+	PriorLogOdds float64 `json:"prior_log_odds"`
+	PriorPercent float64 `json:"prior_percent"`
 	// ExactLevels is the number of keys, from the top, that the default
 	// rule applies as exact levels; the rest are sources of candidates.
 	ExactLevels int `json:"exact_levels"`
@@ -67,13 +72,14 @@ type FeatureReport struct {
 	M      []float64 `json:"m"`
 	U      []float64 `json:"u"`
 	// Weights are log2(m/u) per level, in bits, before the frequency
-	// adjustment of agreements.
+	// adjustment of the Dice level and without the prior.
 	Weights []float64 `json:"weights"`
 }
 
 func (lr *linkRun) scoringReport() *ScoringReport {
 	sc, so := lr.score, lr.o.Scoring
 	r := &ScoringReport{Upper: so.Upper, Lower: so.Lower, Margin: so.Margin, ExactLevels: lr.exactN,
+		PriorLogOdds: sc.prior, PriorPercent: sc.priorPct,
 		MatchedPairs: sc.sample, MinDice: so.MinDice, MaxComparisons: so.MaxComparisons,
 		BloomPairs: lr.nBloom, BloomBlocksSkipped: lr.skipped[0], BloomRecordsSkipped: lr.skipped[1]}
 	for f := range sc.nf {

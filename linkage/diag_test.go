@@ -112,6 +112,37 @@ func TestDiagnoseMissed(t *testing.T) {
 		byGroup[g] = append(byGroup[g], i)
 	}
 	nf := 0
+	falseBy := map[string]int{}
+	for _, recs := range byGroup {
+		np := map[int]bool{}
+		for _, i := range recs {
+			np[person[i]] = true
+		}
+		if len(np) > 1 {
+			var desc []string
+			for _, i := range recs {
+				desc = append(desc, fmt.Sprintf("p%d %v", person[i], e.fieldsOf(i)))
+			}
+			t.Logf("GROUP of %d records, %d people:\n    %s", len(recs), len(np), strings.Join(desc, "\n    "))
+		}
+		for x := range recs {
+			for y := x + 1; y < len(recs); y++ {
+				i, j := recs[x], recs[y]
+				if person[i] == person[j] {
+					continue
+				}
+				key := "scored"
+				for k := range tok[i] {
+					if tok[i][k] != "" && tok[i][k] == tok[j][k] {
+						key = fmt.Sprint(k)
+						break
+					}
+				}
+				falseBy[key]++
+			}
+		}
+	}
+	t.Logf("false pairs by key: %v", falseBy)
 	for _, recs := range byGroup {
 		for x := range recs {
 			for y := x + 1; y < len(recs); y++ {

@@ -188,7 +188,7 @@ func (o *Options) check(k int) (Options, error) {
 	if v.Scoring != nil {
 		sc = *v.Scoring
 	}
-	if sc.Upper == 0 && sc.Lower == 0 {
+	if !sc.SetThresholds {
 		sc.Upper, sc.Lower = DefaultUpper, DefaultLower
 	}
 	if math.IsNaN(sc.Upper) || math.IsInf(sc.Upper, 0) || math.IsNaN(sc.Lower) || math.IsInf(sc.Lower, 0) || sc.Lower > sc.Upper {

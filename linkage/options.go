@@ -131,13 +131,16 @@ type ScoringOptions struct {
 	// exact key as a level, the year-of-birth keys checked against the
 	// full date, as before the pass existed. Default false.
 	Off bool
-	// Upper and Lower are the thresholds on a candidate pair's match
-	// weight, in bits (log2 of the likelihood ratio m/u summed over the
-	// features): the default rule links pairs of at least Upper, the loose
-	// rule pairs of at least Lower, and pairs between them are left for
-	// review. Both 0 means the defaults, DefaultUpper and DefaultLower;
-	// otherwise Lower ≤ Upper, both finite.
-	Upper, Lower float64
+	// Upper and Lower are the thresholds on a candidate pair's weight,
+	// the posterior log-odds of a match in bits (log2 of the likelihood
+	// ratio m/u summed over the features, plus the prior log-odds; package
+	// documentation, "Scored links"): the default rule links pairs of at
+	// least Upper, the loose rule pairs of at least Lower, and pairs
+	// between them are left for review. They apply when SetThresholds is
+	// true (then Lower ≤ Upper, both finite); otherwise the defaults,
+	// DefaultUpper and DefaultLower.
+	Upper, Lower  float64
+	SetThresholds bool
 	// Margin is how many bits below a pair's weight another candidate of
 	// one of its records must stay for the pair to be linked, when the
 	// two candidates' persons cannot be one (a placeholder date among two
@@ -158,8 +161,8 @@ type ScoringOptions struct {
 // Defaults of ScoringOptions, chosen on the end-to-end test populations
 // (package documentation, section "Scored links").
 const (
-	DefaultUpper          = 8.0
-	DefaultLower          = 0.0
+	DefaultUpper          = -6.0
+	DefaultLower          = -10.0
 	DefaultMargin         = 2.0
 	DefaultMaxComparisons = 20_000_000
 	DefaultMinDice        = 0.6

@@ -62,7 +62,8 @@ type scorer struct {
 	lw      [][]float64 // log2(m/u) per feature and level
 	sample  int         // matched pairs the m-probabilities were counted over
 	// prior is log2 of the prior odds that a pair of one year block that
-	// the levels left apart is a match (estimatePrior), for the report.
+	// the levels left apart is a match (estimatePrior); weight adds it, so
+	// that weights are posterior log-odds. 0 until estimated.
 	prior    float64
 	priorPct float64 // the prior probability, in percent, for the report
 
@@ -75,6 +76,7 @@ type scorer struct {
 	// block, 0 when it was not compared.
 	near  [][len(diceBands)]uint16
 	nearN []uint32
+	ckey  []uint64 // contentKeys
 
 	// refine lists the (year key, full-date key) pairs, as indices into
 	// bl, of the exact and of the block keys: a pair that agrees on the
@@ -206,9 +208,11 @@ func dice(a, b *bloomFilter) float64 {
 	return 2 * float64(and) / float64(na+nb)
 }
 
-// nearPrior is the weight, in pairs, of the average rate of similar names
-// in the frequency-aware u of one pair.
-const nearPrior = 20
+// nearPrior is the number of similar names added to both the observed and
+// the expected count of the frequency-aware u of one pair: with no similar
+// name seen where 0.3 were expected, u falls by a factor 1.3, not to
+// nothing.
+const nearPrior = 1
 
 // weight returns the match weight of pair (a, b) in bits, log2 of the
 // likelihood ratio, and whether the pair is comparable. The u of the
@@ -216,10 +220,10 @@ const nearPrior = 20
 // resemble is likelier to meet a similar one by chance, so the level's u
 // is scaled by the number of records of a's and b's year blocks at least
 // as similar to them (each other left out) over the number the average
-// rate predicts, both with nearPrior pairs at the average rate added.
+// rate predicts, both with nearPrior added.
 func (sc *scorer) weight(a, b uint32, buf []uint8) (float64, bool) {
 	comparable := sc.pattern(a, b, buf)
-	w := 0.0
+	w := sc.prior
 	for f, l := range buf[:sc.nf] {
 		w += sc.lw[f][l]
 	}
@@ -242,7 +246,7 @@ func (sc *scorer) weight(a, b uint32, buf []uint8) (float64, bool) {
 		// other's near: hence the floor at zero.)
 		obs = math.Max(0, obs-2*same)
 		exp := rate * (float64(sc.nearN[a]-1) + float64(sc.nearN[b]-1))
-		w -= math.Log2((obs + nearPrior*rate) / (exp + nearPrior*rate))
+		w -= math.Log2((obs + nearPrior) / (exp + nearPrior))
 	}
 	return w, comparable
 }
@@ -426,7 +430,7 @@ func (sc *scorer) fit() {
 // among a few thousand records a pair of one year block is far likelier
 // to be a match than among millions.
 func (sc *scorer) estimatePrior(lk *linker, cands []uint64) {
-	sc.prior, sc.priorPct = 0, 100
+	sc.prior, sc.priorPct = 0, 100 // weight below: the likelihood ratio alone
 	n := sc.diceCompared
 	if n <= 0 {
 		return
@@ -441,6 +445,7 @@ func (sc *scorer) estimatePrior(lk *linker, cands []uint64) {
 		w, _ := sc.weight(a, b, buf)
 		ws = append(ws, w)
 	}
+	slices.Sort(ws) // a sum in an order that does not depend on the records'
 	pi := math.Min(0.5, math.Max(1/n, float64(len(ws))/n/10))
 	for range 200 {
 		odds := pi / (1 - pi)
@@ -457,6 +462,40 @@ func (sc *scorer) estimatePrior(lk *linker, cands []uint64) {
 		pi = next
 	}
 	sc.prior, sc.priorPct = math.Log2(pi/(1-pi)), 100*pi
+}
+
+// contentKeys sets ckey: for each record a hash of what it holds (its
+// list, the ids of its tokens, which follow the tokens' sorted order, its
+// Bloom encoding and covariates), which orders records independently of
+// their order in the files.
+func (sc *scorer) contentKeys() {
+	if sc.ckey != nil {
+		return
+	}
+	sc.ckey = make([]uint64, sc.in.n)
+	for r := range sc.in.n {
+		h := uint64(14695981039346656037)
+		mix := func(v uint64) {
+			h ^= v
+			h *= 1099511628211
+			h ^= h >> 29
+		}
+		mix(uint64(sc.in.listOf[r]))
+		for k := range sc.bl {
+			if t := sc.bl[k].token; t != nil {
+				mix(uint64(t[r]))
+			}
+		}
+		if sc.in.bloom != nil {
+			for _, w := range sc.in.bloom[r] {
+				mix(w)
+			}
+		}
+		for c := range sc.nc {
+			mix(uint64(sc.in.cov[r*sc.nc+c]))
+		}
+		sc.ckey[r] = h
+	}
 }
 
 // pairKey packs a pair, smaller record first.
@@ -626,11 +665,28 @@ func (lk *linker) scoredPass(sc *scorer, cands []uint64, thr, lower, margin floa
 		}
 		ps = append(ps, scoredPair{a, b, w})
 	}
+	// Best first; ties in an order that does not depend on the order of
+	// the records in the files (their numbers do).
+	sc.contentKeys()
+	ck := func(p scoredPair) [2]uint64 {
+		x, y := sc.ckey[p.a], sc.ckey[p.b]
+		if y < x {
+			x, y = y, x
+		}
+		return [2]uint64{x, y}
+	}
 	slices.SortFunc(ps, func(x, y scoredPair) int {
 		if x.w != y.w {
 			return cmp.Compare(y.w, x.w)
 		}
-		return cmp.Compare(pairKey(x.a, x.b), pairKey(y.a, y.b))
+		kx, ky := ck(x), ck(y)
+		if c := cmp.Compare(kx[0], ky[0]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(kx[1], ky[1]); c != 0 {
+			return c
+		}
+		return cmp.Compare(pairKey(x.a, x.b), pairKey(y.a, y.b)) // identical records: either order gives the same table
 	})
 	if len(ps) == 0 {
 		return st, nil, nil

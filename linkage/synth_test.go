@@ -118,9 +118,23 @@ func pickWeighted(rng *rand.Rand, w []float64) int {
 	return len(w) - 1
 }
 
-// nationalID returns a valid 11-digit identity number for the birth date:
-// a fødselsnummer, or a D-number (first digit + 4).
+// issuedIDs are the identity numbers given out so far: the registry
+// never gives one number to two people.
+var issuedIDs = map[string]bool{}
+
+// nationalID returns a valid 11-digit identity number for the birth date,
+// one not issued before: a fødselsnummer, or a D-number (first digit + 4).
 func nationalID(rng *rand.Rand, dob time.Time, dnumber bool) string {
+	for {
+		id := drawNationalID(rng, dob, dnumber)
+		if !issuedIDs[id] {
+			issuedIDs[id] = true
+			return id
+		}
+	}
+}
+
+func drawNationalID(rng *rand.Rand, dob time.Time, dnumber bool) string {
 	for {
 		ind := rng.IntN(500)
 		if dob.Year() >= 2000 {
@@ -539,6 +553,7 @@ func typo(rng *rand.Rand, s string) string {
 // population draws n people and every agency's extract of them.
 func population(seed uint64, n int, nz noise) ([]*person, [][]extractRow) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	clear(issuedIDs)
 	people := make([]*person, n)
 	for i := range people {
 		people[i] = newPerson(rng, i)

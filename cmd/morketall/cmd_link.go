@@ -37,8 +37,8 @@ func runLink(e *env, args []string) int {
 	ruleName := fs.String("rule", "default", "how far down the key hierarchy links are accepted: strict, default or loose")
 	force := fs.Bool("force", false, "replace existing output files")
 	assignPath := fs.String("assignments", "", "also write each record's person, what linked it and its review candidates (CSV, mode 0600) to this file")
-	upper := fs.Float64("score-upper", linkage.DefaultUpper, "scored pass: match weight (bits) at or above which the default rule links a pair")
-	lower := fs.Float64("score-lower", linkage.DefaultLower, "scored pass: match weight (bits) below which a pair is refused; between the two, review (and the loose rule links)")
+	upper := fs.Float64("score-upper", linkage.DefaultUpper, "scored pass: posterior log-odds of a match (bits) at or above which the default rule links a pair")
+	lower := fs.Float64("score-lower", linkage.DefaultLower, "scored pass: posterior log-odds (bits) below which a pair is refused; between the two, review (and the loose rule links)")
 	noScore := fs.Bool("no-score", false, "turn the scored pass (Bloom encodings, Fellegi-Sunter weights) off")
 	files, code := parseFlagsCode(e, fs, args)
 	if code >= 0 {
@@ -63,7 +63,7 @@ func runLink(e *env, args []string) int {
 		return exitUsage
 	}
 	opts := &linkage.Options{Rule: rule, Assignments: *assignPath != "",
-		Scoring: &linkage.ScoringOptions{Off: *noScore, Upper: *upper, Lower: *lower}}
+		Scoring: &linkage.ScoringOptions{Off: *noScore, Upper: *upper, Lower: *lower, SetThresholds: true}}
 	if *strata != "" {
 		for _, s := range strings.Split(*strata, ",") {
 			if s = strings.TrimSpace(s); s != "" {
