@@ -1,6 +1,7 @@
 package pseudonym
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -52,10 +53,12 @@ const (
 // HMAC per bigram it has not seen under that salt before; there are few
 // distinct bigrams and salts, and the positions are cached.
 type bloomEncoder struct {
-	mac   hash.Hash
-	salts map[string]*bloomSalt
-	buf   []byte
-	sum   []byte
+	mac      hash.Hash
+	salts    map[string]*bloomSalt
+	last     *bloomSalt // the salt of the previous record, often the same
+	lastSalt []byte
+	buf      []byte
+	sum      []byte
 }
 
 // bloomSalt caches the unfolded filter of every bigram under one salt.
@@ -69,7 +72,7 @@ func newBloomEncoder(subkey []byte) *bloomEncoder {
 }
 
 // positions returns the unfolded filter of bigram (a, b) under salt s.
-func (e *bloomEncoder) positions(s *bloomSalt, salt string, a, b uint8) *[BloomBits / 64]uint64 {
+func (e *bloomEncoder) positions(s *bloomSalt, salt []byte, a, b uint8) *[BloomBits / 64]uint64 {
 	code := int(a)*nAlpha + int(b)
 	if !s.done[code] {
 		// Message: the salt, U+001F, and the two characters.
@@ -92,13 +95,17 @@ func (e *bloomEncoder) positions(s *bloomSalt, salt string, a, b uint8) *[BloomB
 // on both sides ("anna" gives " a", "an", "nn", "na", "a "); a bigram
 // holding "?" (a lost letter) is skipped, so a lost letter costs the two
 // bigrams it is in, not the record. The tokens' order does not matter.
-func (e *bloomEncoder) encode(toks []string, salt string) ([bloomWords]uint64, bool) {
+func (e *bloomEncoder) encode(toks []string, salt []byte) ([bloomWords]uint64, bool) {
 	var f [BloomBits / 64]uint64
 	var out [bloomWords]uint64
-	s := e.salts[salt]
-	if s == nil {
-		s = &bloomSalt{}
-		e.salts[salt] = s
+	s := e.last
+	if s == nil || !bytes.Equal(salt, e.lastSalt) {
+		s = e.salts[string(salt)]
+		if s == nil {
+			s = &bloomSalt{}
+			e.salts[string(salt)] = s
+		}
+		e.last, e.lastSalt = s, append(e.lastSalt[:0], salt...)
 	}
 	any := false
 	for _, t := range toks {

@@ -90,8 +90,16 @@ func (l *List) writeTo(t mktfile.Target) error {
 	if err != nil {
 		return err
 	}
-	rec := mktfile.Record{Tokens: make([]string, len(h.MatchKeys)), Covariates: make([]string, len(h.Covariates))}
-	if err := l.each(&rec, nil, sw.WriteRecord); err != nil {
+	var line []byte
+	nf := len(h.MatchKeys) + len(h.Covariates)
+	err = l.each(func(id []byte, _ int, fields []byte) error {
+		line = append(line[:0], id...)
+		if line, err = appendFields(line, fields, nf); err != nil {
+			return err
+		}
+		return sw.WriteLine(append(line, '\n'))
+	})
+	if err != nil {
 		return err
 	}
 	return sw.Close()
@@ -109,22 +117,23 @@ func (l *List) WriteCrosswalk(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("record_id,line\n")
 	var b []byte
-	err := l.each(nil, func(id string, line int) {
+	err := l.each(func(id []byte, line int, _ []byte) error {
 		b = append(append(b[:0], id...), ',')
 		b = strconv.AppendInt(b, int64(line), 10)
 		b = append(b, '\n')
-		bw.Write(b)
-	}, nil)
+		_, err := bw.Write(b)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	return bw.Flush()
 }
 
-// each passes the list's records in file order to write (with rec filled
-// in; the strings are valid until the next record) or only their ids and
-// source lines to lines. Ids are the same in every pass.
-func (l *List) each(rec *mktfile.Record, lines func(id string, line int), write func(*mktfile.Record) error) error {
+// each passes the list's records in file order to fn: the record id as
+// 16 hex digits, the source line and the encoded fields (valid until the
+// next call). Ids are the same in every pass.
+func (l *List) each(fn func(id []byte, line int, fields []byte) error) error {
 	it, err := l.recs.Iter()
 	if err != nil {
 		return err
@@ -132,7 +141,6 @@ func (l *List) each(rec *mktfile.Record, lines func(id string, line int), write 
 	defer it.Close()
 	dup := mrand.New(mrand.NewChaCha8(l.dup))
 	var last uint64
-	var buf []byte
 	var idb [8]byte
 	var idh [16]byte
 	for i := 0; ; i++ {
@@ -162,29 +170,24 @@ func (l *List) each(rec *mktfile.Record, lines func(id string, line int), write 
 		hex.Encode(idh[:], idb[:])
 		line, k := binary.Uvarint(b[16:])
 		if k <= 0 {
-			return errors.New("pseudonym: damaged temporary record")
+			return errDamaged
 		}
-		if lines != nil {
-			lines(string(idh[:]), int(line))
-			continue
-		}
-		if buf, err = decodeRecord(buf[:0], b[16+k:], rec); err != nil {
-			return err
-		}
-		rec.ID = string(idh[:])
-		if err := write(rec); err != nil {
+		if err := fn(idh[:], int(line), b[16+k:]); err != nil {
 			return err
 		}
 	}
 }
 
+var errDamaged = errors.New("pseudonym: damaged temporary record")
+
 // Field encoding of a record while it waits for the shuffle: a 32-digit
 // lowercase hex token as 16 bytes, anything else as its bytes.
 const (
 	fieldEmpty = 0
+	fieldBloom = 253 // a Bloom encoding: 32 bytes follow
 	fieldLong  = 254 // uvarint length and bytes follow
 	fieldToken = 255 // 16 bytes follow
-	maxShort   = 253
+	maxShort   = 252
 )
 
 func encodeField(b []byte, v string) []byte {
@@ -205,42 +208,51 @@ func encodeField(b []byte, v string) []byte {
 	return append(b, v...)
 }
 
-// decodeRecord fills rec's tokens and covariates from b; the strings slice
-// one string made from buf.
-func decodeRecord(buf, b []byte, rec *mktfile.Record) ([]byte, error) {
-	n := len(rec.Tokens) + len(rec.Covariates)
-	ends := make([]int, 0, n)
+// appendFields appends the n encoded fields of b as text, each after a
+// comma.
+func appendFields(buf, b []byte, n int) ([]byte, error) {
 	for k := 0; k < n; k++ {
 		if len(b) == 0 {
-			return buf, errors.New("pseudonym: damaged temporary record")
+			return buf, errDamaged
 		}
 		c := b[0]
 		b = b[1:]
+		buf = append(buf, ',')
+		need := int(c)
+		switch c {
+		case fieldToken:
+			need = 16
+		case fieldBloom:
+			need = 8 * bloomWords
+		case fieldLong:
+			need = 1
+		}
+		if len(b) < need {
+			return buf, errDamaged
+		}
 		switch {
 		case c == fieldEmpty:
 		case c == fieldToken:
 			buf = hex.AppendEncode(buf, b[:16])
 			b = b[16:]
+		case c == fieldBloom:
+			var f [bloomWords]uint64
+			for w := range f {
+				f[w] = binary.BigEndian.Uint64(b[8*w:])
+			}
+			buf = appendBloom(buf, f)
+			b = b[8*bloomWords:]
 		case c == fieldLong:
 			l, m := binary.Uvarint(b)
+			if m <= 0 || uint64(len(b)-m) < l {
+				return buf, errDamaged
+			}
 			buf = append(buf, b[m:m+int(l)]...)
 			b = b[m+int(l):]
 		default:
 			buf = append(buf, b[:c]...)
 			b = b[c:]
 		}
-		ends = append(ends, len(buf))
-	}
-	s := string(buf)
-	start := 0
-	for k, e := range ends {
-		v := s[start:e]
-		if k < len(rec.Tokens) {
-			rec.Tokens[k] = v
-		} else {
-			rec.Covariates[k-len(rec.Tokens)] = v
-		}
-		start = e
 	}
 	return buf, nil
 }
@@ -333,6 +345,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 		if err != nil {
 			return nil, err
 		}
+		q.raw = true
 		w.p, w.acc = q, q.newAcc(list, lo)
 		workers[i] = w
 	}
@@ -341,12 +354,27 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	defer cancel()
 	jobs := make(chan *batch, nw)
 	results := make(chan *result, nw)
-	go readBatches(ictx, src, idRand, jobs)
+	// Spent batches and results go back to be reused: the buffers of a
+	// few batches serve the whole extract.
+	freeBatches := make(chan *batch, 2*nw+2)
+	freeResults := make(chan *result, 2*nw+2)
+	go readBatches(ictx, src, idRand, jobs, freeBatches)
 	done := make(chan struct{})
 	for _, w := range workers {
 		go func() {
 			for b := range jobs {
-				results <- w.process(b, lo)
+				var r *result
+				select {
+				case r = <-freeResults:
+				default:
+					r = &result{}
+				}
+				w.process(b, lo, r)
+				select {
+				case freeBatches <- b:
+				default:
+				}
+				results <- r
 			}
 			done <- struct{}{}
 		}()
@@ -394,6 +422,10 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 				firstErr = err
 				cancel()
 				break
+			}
+			select {
+			case freeResults <- r:
+			default:
 			}
 		}
 	}
@@ -462,11 +494,19 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 
 // readBatches reads src into batches; the last one carries the source's
 // error, if any.
-func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *batch) {
+func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *batch, free <-chan *batch) {
 	defer close(jobs)
 	var row int64
 	for seq := 0; ; seq++ {
-		b := &batch{seq: seq, first: row}
+		var b *batch
+		select {
+		case b = <-free:
+			clear(b.cells) // let the strings go
+			*b = batch{cells: b.cells[:0], ends: b.ends[:0], lines: b.lines[:0], ids: b.ids[:0]}
+		default:
+			b = &batch{}
+		}
+		b.seq, b.first = seq, row
 		size := 0
 		for len(b.lines) < batchRows && size < batchBytes {
 			cells, err := src.Next()
@@ -500,8 +540,8 @@ func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *
 	}
 }
 
-func (w *worker) process(b *batch, lo *layout) *result {
-	r := &result{seq: b.seq}
+func (w *worker) process(b *batch, lo *layout, r *result) {
+	*r = result{seq: b.seq, recs: r.recs[:0], freq: r.freq[:0], warns: r.warns[:0]}
 	start := 0
 	var rec []byte
 	for i, end := range b.ends {
@@ -524,8 +564,19 @@ func (w *worker) process(b *batch, lo *layout) *result {
 		rec = binary.BigEndian.AppendUint64(rec[:0], b.ids[i])
 		rec = binary.BigEndian.AppendUint64(rec, uint64(b.first)+uint64(i))
 		rec = binary.AppendUvarint(rec, uint64(max(b.lines[i], 0)))
-		for _, t := range out.Tokens {
-			rec = encodeField(rec, t)
+		q := w.p
+		for k := range q.keys {
+			switch {
+			case !q.rawHave[k]:
+				rec = append(rec, fieldEmpty)
+			case q.keys[k].kind == KindBloom:
+				rec = append(rec, fieldBloom)
+				for _, x := range q.rawBloom[k] {
+					rec = binary.BigEndian.AppendUint64(rec, x)
+				}
+			default:
+				rec = append(append(rec, fieldToken), q.rawTok[16*k:16*k+16]...)
+			}
 		}
 		for _, c := range out.Covariates {
 			rec = encodeField(rec, c)
@@ -542,8 +593,9 @@ func (w *worker) process(b *batch, lo *layout) *result {
 		}
 		w.acc.freq[k] = toks[:0]
 	}
-	r.warns, w.warns = w.warns, nil
-	return r
+	r.warns = append(r.warns, w.warns...)
+	clear(w.warns)
+	w.warns = w.warns[:0]
 }
 
 // collect passes a batch's warnings on and adds its records and token
@@ -577,26 +629,11 @@ func (p *Pseudonymiser) collect(r *result, recs *extsort.Sorter, freq *extsort.U
 // token below (collisions among ten million tokens: about one in 6,000
 // files, changing a count by one).
 func countFrequencies(freq *extsort.Uint64s, rep *Report) error {
-	var cur uint64
-	run := 0
-	flush := func() {
-		if run == 0 {
-			return
-		}
-		ks := &rep.MatchKeys[cur>>58]
+	return freq.EachCount(func(v uint64, n int) {
+		ks := &rep.MatchKeys[v>>58]
 		ks.Distinct++
-		ks.MaxFrequency = max(ks.MaxFrequency, run)
-	}
-	err := freq.Each(func(v uint64) {
-		if run > 0 && v == cur {
-			run++
-			return
-		}
-		flush()
-		cur, run = v, 1
+		ks.MaxFrequency = max(ks.MaxFrequency, n)
 	})
-	flush()
-	return err
 }
 
 // addCounts adds the counts of src to dst, two values of a report type:

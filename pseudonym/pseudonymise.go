@@ -131,6 +131,14 @@ type Pseudonymiser struct {
 	msgBuf       []byte
 	hexBuf       []byte   // the hex of one record's tokens, reused
 	toksBuf      []string // one record's name tokens, reused
+	// raw makes row leave the record's values in rawTok (16 bytes per
+	// key), rawBloom and rawHave instead of strings (the driver's
+	// workers); covBuf holds its covariates then.
+	raw      bool
+	rawTok   []byte
+	rawBloom [][bloomWords]uint64
+	rawHave  []bool
+	covBuf   []string
 	needBloom    bool     // some key is of kind bloom
 }
 
@@ -659,7 +667,15 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	}
 
 	// Covariates (the sex element comes from the sex covariate).
-	covs := make([]string, len(p.covs))
+	var covs []string
+	if p.raw {
+		if p.covBuf == nil {
+			p.covBuf = make([]string, len(p.covs))
+		}
+		covs = p.covBuf
+	} else {
+		covs = make([]string, len(p.covs))
+	}
 	for i := range p.covs {
 		c := &p.covs[i]
 		code := Unknown
@@ -704,12 +720,17 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	}
 
 	// Tokens: the hex of all keys goes into one buffer, converted to one
-	// string that the tokens slice.
-	tokens := make([]string, len(p.keys))
-	if cap(p.hexBuf) < tokSlot*len(p.keys) {
-		p.hexBuf = make([]byte, tokSlot*len(p.keys))
+	// string that the tokens slice (raw: the bytes stay in rawTok).
+	nk := len(p.keys)
+	if cap(p.hexBuf) < tokSlot*nk {
+		p.hexBuf = make([]byte, tokSlot*nk)
 	}
-	hexBuf := p.hexBuf[:tokSlot*len(p.keys)]
+	hexBuf := p.hexBuf[:tokSlot*nk]
+	if p.raw && p.rawTok == nil {
+		p.rawTok = make([]byte, 16*nk)
+		p.rawBloom = make([][bloomWords]uint64, nk)
+		p.rawHave = make([]bool, nk)
+	}
 	var have [64]bool
 	any := false
 	for i := range p.keys {
@@ -749,7 +770,11 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		p.sumBuf = k.mac.Sum(p.sumBuf[:0])
 		var t [16]byte
 		copy(t[:], p.sumBuf)
-		hex.Encode(hexBuf[tokSlot*i:], t[:])
+		if p.raw {
+			copy(p.rawTok[16*i:], t[:])
+		} else {
+			hex.Encode(hexBuf[tokSlot*i:], t[:])
+		}
 		have[i] = true
 		any = any || k.kind == KindToken
 		a.rep.MatchKeys[i].Tokens++
@@ -758,6 +783,14 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	if !any {
 		return rec, "no_match_key", nil
 	}
+	for i, code := range covs {
+		a.rep.Covariates[p.covs[i].Name][code]++
+	}
+	if p.raw {
+		copy(p.rawHave, have[:nk])
+		return mktfile.Record{Covariates: covs}, "", nil
+	}
+	tokens := make([]string, nk)
 	all := string(hexBuf)
 	for i := range tokens {
 		if have[i] {
@@ -767,9 +800,6 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			}
 			tokens[i] = all[tokSlot*i : tokSlot*i+n]
 		}
-	}
-	for i, code := range covs {
-		a.rep.Covariates[p.covs[i].Name][code]++
 	}
 	return mktfile.Record{Tokens: tokens, Covariates: covs}, "", nil
 }

@@ -117,11 +117,15 @@ func (p *Pseudonymiser) bloomValue(k *compiledKey, el *[numElements]string, toks
 		salt = append(salt, el[e]...)
 	}
 	p.msgBuf = salt
-	f, ok := k.bloom.encode(toks, string(salt))
+	f, ok := k.bloom.encode(toks, salt)
 	if !ok {
 		return false
 	}
-	appendBloom(buf[tokSlot*i:tokSlot*i], f)
+	if p.raw {
+		p.rawBloom[i] = f
+	} else {
+		appendBloom(buf[tokSlot*i:tokSlot*i], f)
+	}
 	a.rep.MatchKeys[i].Tokens++
 	// Equal filters count as one value for the frequency statistics.
 	h := f[0]
