@@ -134,12 +134,12 @@ type Pseudonymiser struct {
 	// raw makes row leave the record's values in rawTok (16 bytes per
 	// key), rawBloom and rawHave instead of strings (the driver's
 	// workers); covBuf holds its covariates then.
-	raw      bool
-	rawTok   []byte
-	rawBloom [][bloomWords]uint64
-	rawHave  []bool
-	covBuf   []string
-	needBloom    bool     // some key is of kind bloom
+	raw       bool
+	rawTok    []byte
+	rawBloom  [][bloomWords]uint64
+	rawHave   []bool
+	covBuf    []string
+	needBloom bool // some key is of kind bloom
 }
 
 type compiledKey struct {
