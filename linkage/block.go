@@ -1,6 +1,7 @@
 package linkage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"runtime"
@@ -50,7 +51,7 @@ func cmpPair(a, b pair) int {
 		}
 		return 1
 	}
-	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	al, bl := binary.BigEndian.Uint32(a.tok[8:]), binary.BigEndian.Uint32(b.tok[8:])
 	if al != bl {
 		if al < bl {
 			return -1
@@ -78,6 +79,7 @@ func blockAll(ctx context.Context, in *input, limit []int, workers int, keepToke
 			out[k].token = make([]uint32, in.n)
 		}
 	}
+	ne := len(in.keys)
 	next := make(chan int, nk)
 	for k := range nk {
 		next <- k
@@ -93,6 +95,10 @@ func blockAll(ctx context.Context, in *input, limit []int, workers int, keepToke
 				if ctx.Err() != nil {
 					return
 				}
+				if k >= ne {
+					blockInterned(in, k-ne, limit[k], &out[k])
+					continue
+				}
 				s.blockKey(in, k, limit[k], &out[k])
 			}
 		}()
@@ -102,6 +108,93 @@ func blockAll(ctx context.Context, in *input, limit []int, workers int, keepToke
 		return nil, err
 	}
 	return out, nil
+}
+
+// blockInterned makes the blocks of block key j from the lists' interned
+// tokens: the distinct tokens of all lists sorted, so that blocks come in
+// the order blockKey gives them and the ids do not depend on the order of
+// the records. It frees the lists' ids.
+func blockInterned(in *input, j, limit int, b *blocks) {
+	set := map[[tokBytes]byte]struct{}{}
+	for _, l := range in.lists {
+		for _, t := range l.blockVals[j] {
+			set[t] = struct{}{}
+		}
+	}
+	toks := make([][tokBytes]byte, 0, len(set))
+	for t := range set {
+		toks = append(toks, t)
+	}
+	slices.SortFunc(toks, func(a, b [tokBytes]byte) int { return bytes.Compare(a[:], b[:]) })
+	gid := make(map[[tokBytes]byte]uint32, len(toks))
+	for i, t := range toks {
+		gid[t] = uint32(i)
+	}
+	set = nil
+	// Global token of every record (none: ^0), and counts per token.
+	g := make([]uint32, in.n)
+	count := make([]uint32, len(toks))
+	for li, l := range in.lists {
+		remap := make([]uint32, len(l.blockVals[j])+1)
+		remap[0] = none
+		for i, t := range l.blockVals[j] {
+			remap[i+1] = gid[t]
+		}
+		off := in.offset[li]
+		for r, id := range l.blockTok[j] {
+			x := remap[id]
+			g[int(off)+r] = x
+			if x != none {
+				count[x]++
+			}
+		}
+		l.blockTok[j], l.blockMap[j], l.blockVals[j] = nil, nil, nil
+	}
+	gid = nil
+	// Shared tokens get ids 2+i in token order; blocks start there.
+	sid := make([]uint32, len(toks))
+	start := make([]uint32, len(toks))
+	pos := uint32(0)
+	for t, c := range count {
+		b.distinct++
+		b.maxFreq = max(b.maxFreq, int(c))
+		b.withToken += int(c)
+		if c < 2 {
+			continue
+		}
+		sid[t] = uint32(2 + b.shared)
+		b.shared++
+		if b.token != nil {
+			b.freq = append(b.freq, c)
+		}
+		if int(c) > limit {
+			b.overLimit++
+			b.overLimitRecords += int(c)
+			sid[t] |= 1 << 31 // over the limit: no block
+			continue
+		}
+		start[t] = pos
+		pos += c
+		b.ends = append(b.ends, pos)
+	}
+	b.recs = make([]uint32, pos)
+	fill := slices.Clone(start)
+	for r, x := range g {
+		if x == none {
+			continue
+		}
+		if b.token != nil {
+			if count[x] < 2 {
+				b.token[r] = 1
+			} else {
+				b.token[r] = sid[x] &^ (1 << 31)
+			}
+		}
+		if count[x] >= 2 && sid[x]&(1<<31) == 0 {
+			b.recs[fill[x]] = uint32(r)
+			fill[x]++
+		}
+	}
 }
 
 // sorter holds one worker's scratch space.
@@ -211,7 +304,7 @@ func less(a, b *pair) bool {
 	if ah != bh {
 		return ah < bh
 	}
-	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	al, bl := binary.BigEndian.Uint32(a.tok[8:]), binary.BigEndian.Uint32(b.tok[8:])
 	if al != bl {
 		return al < bl
 	}

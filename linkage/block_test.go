@@ -16,10 +16,10 @@ import (
 // to the library sort).
 func TestBlockKeyMatchesMapGrouping(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	var toks [][16]byte
+	var toks [][tokBytes]byte
 	add := func(n, prefix int) {
 		for range n {
-			var tk [16]byte
+			var tk [tokBytes]byte
 			for i := range tk {
 				tk[i] = byte(rng.Uint32())
 			}
@@ -37,7 +37,7 @@ func TestBlockKeyMatchesMapGrouping(t *testing.T) {
 	for l := range in.lists {
 		in.lists[l] = &list{pairs: make([][]pair, 1)}
 	}
-	want := map[[16]byte][]uint32{}
+	want := map[[tokBytes]byte][]uint32{}
 	rows := make([]int, nlists)
 	for _, tk := range toks {
 		// 1 to 7 records hold the token; 6 and 7 exceed the limit.

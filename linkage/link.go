@@ -280,16 +280,26 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 		if k >= m {
 			limits[k] = math.MaxInt32 // block keys: the Bloom pass has its own budget
 		}
-		keep[k] = scoring || o.Assignments
+		// The scorer reads the identity number's and the block keys'
+		// token ids; the assignments every key's.
+		keep[k] = o.Assignments || scoring && (k == 0 || k >= m)
 	}
-	for _, j := range finer {
+	for k, j := range finer {
 		if j >= 0 {
 			keep[j] = true
+			keep[k] = keep[k] || scoring // the scorer checks year keys against their full-date keys
 		}
 	}
 	bl, err := blockAll(ctx, in, limits, o.Workers, keep)
 	if err != nil {
 		return nil, err
+	}
+	if in.n > 1<<20 {
+		// The token pairs are garbage now, and what the linking allocates
+		// next would otherwise grow the heap to twice its live size
+		// before the next collection. The big arrays hold no pointers, so
+		// a collection costs little.
+		runtime.GC()
 	}
 	strata := make([]int, len(o.Strata))
 	for i, s := range o.Strata {
@@ -483,6 +493,11 @@ func (lr *linkRun) scored(ctx context.Context, first int) error {
 		}
 		if saved == nil {
 			lr.linksBy[Loose][k] = lr.levels[k].links
+			if k >= 2 {
+				// Neither the loose pass (which starts at first) nor the
+				// scorer (keys 0 and 1) reads these blocks again.
+				bl[k].recs, bl[k].ends = nil, nil
+			}
 		}
 		if depths[Strict] == k+1 {
 			lr.take(Strict, lk, false)

@@ -2,11 +2,13 @@ package linkage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -41,30 +43,49 @@ const maxRecords = math.MaxUint32 - 1
 // values" (see linker).
 const maxValues = 253
 
+// maxBlockTokens bounds the distinct tokens of one block key in one file:
+// block keys are made of a date of birth, a year, a sex (package
+// pseudonym), a few tens of thousands of values at most.
+const maxBlockTokens = 1 << 22
+
 // maxLocalValues bounds the distinct strings of one covariate column in
 // one file, missing values included.
 const maxLocalValues = math.MaxUint16
 
-// pair is one token of one record for one key.
+// pair is one token of one record for one key: the first 96 bits of the
+// token (two different tokens, HMAC outputs, share them with probability
+// 2^-96; among ten million tokens the chance of any such pair is below
+// 10^-14), in 16 bytes with the record.
 type pair struct {
-	tok [16]byte
+	tok [tokBytes]byte
 	rec uint32 // record number within its list while reading; global after sorting
 }
 
+// tokBytes is how much of a token linkage compares.
+const tokBytes = 12
+
 // list is one input while and after reading.
 type list struct {
-	src     Source
-	rd      *mktfile.Reader
-	hdr     *mktfile.Header
-	cols    *keyColumns
-	rows    int      // records read
-	pairs   [][]pair // per exact key, then per block key: the records with a token
-	missing []int    // per match-key column: records without a value
-	bloom   []bloomFilter
-	ids     [][8]byte // record ids, when kept
-	cov     []uint16  // rows×C local value ids
-	vocab   []map[string]uint16
-	values  [][]string // per column: local id → value
+	src   Source
+	rd    *mktfile.Reader
+	hdr   *mktfile.Header
+	cols  *keyColumns
+	rows  int      // records read
+	pairs [][]pair // per exact key: the records with a token
+	// Per block key: each record's local token id (0 none, else 1 + an
+	// index into blockVals); blockMap finds the ids. Block keys have few
+	// distinct tokens (a date, a year): interned, they take 4 bytes a
+	// record instead of a 16-byte pair.
+	blockTok  [][]uint32
+	blockMap  []*internTable
+	blockVals [][][tokBytes]byte
+	missing   []int // per match-key column: records without a value
+	bloom     []bloomFilter
+	chash     []uint64  // a hash of each record's values (all but the record id)
+	ids       [][8]byte // record ids, when kept
+	cov       []uint16  // rows×C local value ids
+	vocab     []map[string]uint16
+	values    [][]string // per column: local id → value
 }
 
 // bloomFilter is a record's Bloom encoding; all zero when it has none.
@@ -138,6 +159,7 @@ type input struct {
 	blockKeys  []string
 	bloomKey   string
 	bloom      []bloomFilter // global record → Bloom encoding (nil without a Bloom key)
+	chash      []uint64      // global record → hash of its values
 	ids        [][8]byte     // global record → record id, when kept
 	covariates []string
 	offset     []uint32 // offset[l] is the global number of list l's first record; offset[K] = N
@@ -218,26 +240,70 @@ func openAll(srcs []Source, strata []string) ([]*list, error) {
 	return lists, nil
 }
 
+// joinWindows returns the lists' slices, field(l), one after the other,
+// where list i appended into the window of all that starts at start[i]:
+// moved left in place. When a list outgrew its window (append gave it a
+// new array), they are copied into a new array instead. n is the number
+// of records in all.
+func joinWindows[T any](all []T, start []int, lists []*list, field func(*list) *[]T, n int) []T {
+	inPlace := n <= len(all)
+	for i, l := range lists {
+		s := *field(l)
+		if len(s) > 0 && (start[i] >= len(all) || &s[0] != &all[start[i]]) {
+			inPlace = false
+		}
+	}
+	out := all
+	if !inPlace {
+		out = make([]T, n)
+	}
+	pos := 0
+	for _, l := range lists {
+		s := field(l)
+		copy(out[pos:], *s) // in place: pos ≤ start[i], a move to the left
+		pos += len(*s)
+		*s = nil
+	}
+	return out[:n:n]
+}
+
+// want is the number of records to reserve room for: what the header
+// announces, but never more than the file can hold (each row has at least
+// a record id and its commas and newline).
+func (l *list) want() int {
+	nk, nc := len(l.hdr.MatchKeys), len(l.hdr.Covariates)
+	want := l.hdr.Rows
+	if sz := sizeOf(l.src); sz > 0 {
+		return int(min(int64(want), sz/int64(nk+nc+2)))
+	}
+	return min(want, 1<<16)
+}
+
 // readBody reads l's records, decoding tokens and Bloom encodings and
 // interning covariates. keepIDs keeps the record ids.
 func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 	h := l.hdr
 	nk, nc := len(h.MatchKeys), len(h.Covariates)
 	np := len(l.cols.exact) + len(l.cols.block)
-	// Reserve what the header announces, but never more than the file can
-	// hold: each row has at least a record id and its commas and newline.
-	want := h.Rows
-	if sz := sizeOf(l.src); sz > 0 {
-		want = int(min(int64(want), sz/int64(nk+nc+2)))
-	} else {
-		want = min(want, 1<<16)
-	}
+	want := l.want()
+	ne := len(l.cols.exact)
 	l.pairs = make([][]pair, np)
-	for k := range l.pairs {
+	for k := range ne {
 		l.pairs[k] = make([]pair, 0, want)
 	}
-	if l.cols.bloom != "" {
+	nb := np - ne
+	l.blockTok = make([][]uint32, nb)
+	l.blockMap = make([]*internTable, nb)
+	l.blockVals = make([][][tokBytes]byte, nb)
+	for j := range nb {
+		l.blockTok[j] = make([]uint32, 0, want)
+		l.blockMap[j] = newInternTable()
+	}
+	if l.cols.bloom != "" && l.bloom == nil {
 		l.bloom = make([]bloomFilter, 0, want)
+	}
+	if l.chash == nil {
+		l.chash = make([]uint64, 0, want)
 	}
 	if keepIDs {
 		l.ids = make([][8]byte, 0, want)
@@ -277,6 +343,13 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 		if l.bloom != nil {
 			l.bloom = append(l.bloom, bloomFilter{})
 		}
+		// A hash of the record's values, mixed in as they are decoded (the
+		// covariates by their bytes, as their local ids follow the rows'
+		// order).
+		ch := uint64(0x6a09e667f3bcc908)
+		for j := range l.blockTok {
+			l.blockTok[j] = append(l.blockTok[j], 0)
+		}
 		for k := 0; k < nk; k++ {
 			t := f[1+k]
 			if len(t) == 0 {
@@ -291,10 +364,27 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrBloom}
 				}
 				l.bloom[rec] = bf
+				for _, w := range bf {
+					ch = mixHash(ch, w)
+				}
 			default:
 				var p pair
-				if !decodeToken(&p.tok, t) {
+				var full [16]byte
+				if !decodeToken(&full, t) {
 					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: ErrToken}
+				}
+				copy(p.tok[:], full[:tokBytes])
+				if j := ro - ne; j < 0 {
+					ch = mixHash(ch, binary.LittleEndian.Uint64(p.tok[:8]))
+				}
+				if j := ro - ne; j >= 0 {
+					id := l.blockMap[j].find(&p.tok, &l.blockVals[j])
+					if id == 0 {
+						return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.MatchKeys[k], Err: fmt.Errorf("%w: more than %d distinct tokens of a block key in one file", ErrVocabulary, maxBlockTokens)}
+					}
+					l.blockTok[j][rec] = id
+					ch = mixHash(ch, binary.LittleEndian.Uint64(p.tok[:8]))
+					continue
 				}
 				p.rec = rec
 				l.pairs[ro] = append(l.pairs[ro], p)
@@ -302,6 +392,7 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 		}
 		for c := 0; c < nc; c++ {
 			v := f[1+nk+c]
+			ch = mixHash(ch, valuesHash(v))
 			id, ok := l.lookup(c, v)
 			if !ok {
 				if len(l.values[c]) >= maxLocalValues {
@@ -313,6 +404,77 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 			}
 			l.cov = append(l.cov, id)
 		}
+		l.chash = append(l.chash, ch)
+	}
+}
+
+// mixHash mixes v into h; the same values give the same hash in every
+// run.
+func mixHash(h, v uint64) uint64 {
+	return bits.RotateLeft64((h^v)*0x9e3779b97f4a7c15, 29)
+}
+
+// valuesHash hashes a short value (a covariate) with its length.
+func valuesHash(v []byte) uint64 {
+	h := uint64(len(v))
+	for len(v) >= 8 {
+		h = mixHash(h, binary.LittleEndian.Uint64(v))
+		v = v[8:]
+	}
+	var t uint64
+	for i, c := range v {
+		t |= uint64(c) << (8 * i)
+	}
+	return mixHash(h, t)
+}
+
+// internTable gives each distinct token of a block key an id 1, 2, … in
+// the order first seen: open addressing on the token's first 8 bytes,
+// which are uniform (HMAC output) — adversarial tokens only make it slow.
+type internTable struct {
+	slots []uint32 // 0 empty, else id
+	n     int
+}
+
+func newInternTable() *internTable { return &internTable{slots: make([]uint32, 1024)} }
+
+// find returns tok's id, appending it to vals when new, or 0 when the
+// table is full (maxBlockTokens).
+func (t *internTable) find(tok *[tokBytes]byte, vals *[][tokBytes]byte) uint32 {
+	mask := uint64(len(t.slots) - 1)
+	i := binary.LittleEndian.Uint64(tok[:8]) & mask
+	for {
+		id := t.slots[i]
+		if id == 0 {
+			break
+		}
+		if (*vals)[id-1] == *tok {
+			return id
+		}
+		i = (i + 1) & mask
+	}
+	if t.n >= maxBlockTokens {
+		return 0
+	}
+	*vals = append(*vals, *tok)
+	t.n++
+	id := uint32(len(*vals))
+	t.slots[i] = id
+	if 2*t.n > len(t.slots) {
+		t.grow(*vals)
+	}
+	return id
+}
+
+func (t *internTable) grow(vals [][tokBytes]byte) {
+	t.slots = make([]uint32, 2*len(t.slots))
+	mask := uint64(len(t.slots) - 1)
+	for id := range vals {
+		i := binary.LittleEndian.Uint64(vals[id][:8]) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = uint32(id + 1)
 	}
 }
 
@@ -377,6 +539,29 @@ func decodeID(dst *[8]byte, s []byte) bool {
 
 // readAll reads every body in parallel and builds the global record arrays.
 func readAll(ctx context.Context, lists []*list, missingValues []string, workers int, keepIDs bool) (*input, error) {
+	// The Bloom encodings and value hashes of all lists go into one array
+	// each, every list appending into its own window, so that joining them
+	// moves them in place instead of holding two copies.
+	total := 0
+	for _, l := range lists {
+		total += l.want()
+	}
+	var bloomAll []bloomFilter
+	if lists[0].cols.bloom != "" {
+		bloomAll = make([]bloomFilter, total)
+	}
+	chashAll := make([]uint64, total)
+	start := make([]int, len(lists))
+	for i, l := range lists {
+		w := l.want()
+		if bloomAll != nil {
+			l.bloom = bloomAll[start[i]:start[i]:start[i]+w]
+		}
+		l.chash = chashAll[start[i]:start[i]:start[i]+w]
+		if i+1 < len(lists) {
+			start[i+1] = start[i] + w
+		}
+	}
 	errs := make([]error, len(lists))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, workers)
@@ -419,12 +604,9 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 		}
 	}
 	if in.bloomKey != "" {
-		in.bloom = make([]bloomFilter, 0, n)
-		for _, l := range lists {
-			in.bloom = append(in.bloom, l.bloom...)
-			l.bloom = nil
-		}
+		in.bloom = joinWindows(bloomAll, start, lists, func(l *list) *[]bloomFilter { return &l.bloom }, n)
 	}
+	in.chash = joinWindows(chashAll, start, lists, func(l *list) *[]uint64 { return &l.chash }, n)
 	if keepIDs {
 		in.ids = make([][8]byte, 0, n)
 		for _, l := range lists {

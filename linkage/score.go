@@ -279,9 +279,15 @@ func (sc *scorer) fit() {
 		sc.m[f], sc.u[f] = make([]float64, sc.nlv[f]), make([]float64, sc.nlv[f])
 	}
 	buf := make([]uint8, sc.nf)
+	// At most maxFitPairs pairs of each key are counted: the first blocks
+	// in token order, a random sample of them.
+	const maxFitPairs = 200_000
 	count := func(b *blocks, fs func(f int) bool) float64 {
 		n := 0.0
 		for bi := range b.len() {
+			if n >= maxFitPairs {
+				break
+			}
 			blk := b.block(bi)
 			for i, x := range blk {
 				for _, y := range blk[i+1:] {
@@ -464,36 +470,17 @@ func (sc *scorer) estimatePrior(lk *linker, cands []uint64) {
 	sc.prior, sc.priorPct = math.Log2(pi/(1-pi)), 100*pi
 }
 
-// contentKeys sets ckey: for each record a hash of what it holds (its
-// list, the ids of its tokens, which follow the tokens' sorted order, its
-// Bloom encoding and covariates), which orders records independently of
-// their order in the files.
+// contentKeys sets ckey: for each record a hash of its list and of the
+// values it holds (read with the file), which orders records
+// independently of their order in the files.
 func (sc *scorer) contentKeys() {
 	if sc.ckey != nil {
 		return
 	}
 	sc.ckey = make([]uint64, sc.in.n)
 	for r := range sc.in.n {
-		h := uint64(14695981039346656037)
-		mix := func(v uint64) {
-			h ^= v
-			h *= 1099511628211
-			h ^= h >> 29
-		}
-		mix(uint64(sc.in.listOf[r]))
-		for k := range sc.bl {
-			if t := sc.bl[k].token; t != nil {
-				mix(uint64(t[r]))
-			}
-		}
-		if sc.in.bloom != nil {
-			for _, w := range sc.in.bloom[r] {
-				mix(w)
-			}
-		}
-		for c := range sc.nc {
-			mix(uint64(sc.in.cov[r*sc.nc+c]))
-		}
+		h := sc.in.chash[r] ^ uint64(sc.in.listOf[r])*0x9e3779b97f4a7c15
+		h ^= h >> 31
 		sc.ckey[r] = h
 	}
 }
