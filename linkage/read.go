@@ -555,9 +555,9 @@ func readAll(ctx context.Context, lists []*list, missingValues []string, workers
 	for i, l := range lists {
 		w := l.want()
 		if bloomAll != nil {
-			l.bloom = bloomAll[start[i]:start[i]:start[i]+w]
+			l.bloom = bloomAll[start[i] : start[i] : start[i]+w]
 		}
-		l.chash = chashAll[start[i]:start[i]:start[i]+w]
+		l.chash = chashAll[start[i] : start[i] : start[i]+w]
 		if i+1 < len(lists) {
 			start[i+1] = start[i] + w
 		}
