@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -18,14 +19,14 @@ import (
 )
 
 func init() {
-	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: legacy(runLink)})
+	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: runLink})
 }
 
 // maxTextPatterns bounds the capture patterns listed in the text report;
 // the JSON report has them all.
 const maxTextPatterns = 40
 
-func runLink(e *env, args []string) int {
+func runLink(e *env, args []string) error {
 	fs := newFlags(e, "link", "link [--strata COL,...] [--rule strict|default|loose] [--report FILE] [--force] -o TABLE.csv FILE...\n\n"+
 		"Links the pseudonymised list files (one per agency, from pseudonymise) into the overlap table\n"+
 		"TABLE.csv, one 0/1 column per file in the order given. The linkage report (counts only) goes to\n"+
@@ -40,27 +41,33 @@ func runLink(e *env, args []string) int {
 	upper := fs.Float64("score-upper", linkage.DefaultUpper, "scored pass: posterior log-odds of a match (bits) at or above which the default rule links a pair")
 	lower := fs.Float64("score-lower", linkage.DefaultLower, "scored pass: posterior log-odds (bits) below which a pair is refused; between the two, review (and the loose rule links)")
 	noScore := fs.Bool("no-score", false, "turn the scored pass (Bloom encodings, Fellegi-Sunter weights) off")
-	files, code := parseFlagsCode(e, fs, args)
-	if code >= 0 {
-		return code
+	files, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
-	if *out == "" || len(files) == 0 {
-		if *out == "" {
-			e.errorf("missing -o")
-		} else {
-			e.errorf("no list files given")
-		}
-		fs.Usage()
-		return exitUsage
+	if *out == "" {
+		return usagef("missing -o").withUsage(fs)
+	}
+	if len(files) == 0 {
+		return usagef("no list files given").withUsage(fs)
 	}
 	rule, err := linkage.ParseRule(*ruleName)
 	if err != nil {
-		e.errorf("--rule must be strict, default or loose")
-		return exitUsage
+		return usagef("--rule must be strict, default or loose")
 	}
 	if !(*lower <= *upper) || math.IsInf(*upper, 0) || math.IsInf(*lower, 0) {
-		e.errorf("--score-lower must not exceed --score-upper, both finite (bits)")
-		return exitUsage
+		return usagef("--score-lower must not exceed --score-upper, both finite (bits)")
+	}
+	if *noScore {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "score-upper" || f.Name == "score-lower" {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return usagef("%s applies to the scored pass, which --no-score turns off", strings.Join(set, " and "))
+		}
 	}
 	opts := &linkage.Options{Rule: rule, Assignments: *assignPath != "",
 		Scoring: &linkage.ScoringOptions{Off: *noScore, Upper: *upper, Lower: *lower, SetThresholds: true}}
@@ -71,18 +78,17 @@ func runLink(e *env, args []string) int {
 			}
 		}
 	}
-	if code := checkOutputsCode(e, files, []string{*out, *reportPath, *assignPath}, *force); code >= 0 {
-		return code
+	if err := checkOutputs(e, files, []string{*out, *reportPath, *assignPath}, *force); err != nil {
+		return err
 	}
 
 	m := e.auditFor("link") // written beside -o
 	res, err := linkage.LinkFiles(e.ctx, files, opts)
 	if err != nil {
-		return linkError(e, err)
+		return linkError(err)
 	}
 	if err := atomicfile.Write(*out, &atomicfile.Options{Perm: 0o600, Force: *force}, res.Table.WriteCSV); err != nil {
-		e.errorf("writing %q: %v", *out, err)
-		return exitFailure
+		return failf("writing %q: %v", *out, err)
 	}
 	if *reportPath != "" {
 		b, err := json.MarshalIndent(res.Report, "", "  ")
@@ -91,8 +97,7 @@ func runLink(e *env, args []string) int {
 		}
 		if err != nil {
 			os.Remove(*out) // do not leave half of the result behind
-			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
-			return exitFailure
+			return failf("writing %q: %v; %q removed", *reportPath, err, *out)
 		}
 	}
 	if *assignPath != "" {
@@ -101,8 +106,7 @@ func runLink(e *env, args []string) int {
 		})
 		if err != nil {
 			os.Remove(*out)
-			e.errorf("writing %q: %v; %q removed", *assignPath, err, *out)
-			return exitFailure
+			return failf("writing %q: %v; %q removed", *assignPath, err, *out)
 		}
 	}
 	for _, f := range files {
@@ -116,7 +120,7 @@ func runLink(e *env, args []string) int {
 		auditOut = append(auditOut, [2]string{"linkage-report", *reportPath})
 	}
 	if !e.finishAudit(m, *force, auditOut...) {
-		return exitFailure
+		return exitCode(exitFailure) // finishAudit said why
 	}
 	writeLinkReport(e.stderr, res)
 	for _, k := range res.Report.Keys {
@@ -127,44 +131,41 @@ func runLink(e *env, args []string) int {
 	}
 	rr := ruleReport(res.Report, rule)
 	fmt.Fprintf(e.stdout, "%s: %d lists, %d records, %d persons (rule %s)\n", *out, len(res.Report.Lists), res.Report.Records, rr.Persons, rule)
-	return exitOK
+	return nil
 }
 
 // linkError reports an error of linkage.LinkFiles. Its messages never
 // hold a token, a record id or a covariate value; they name files, lines
 // and columns.
-func linkError(e *env, err error) int {
+func linkError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "linkage: ")
 	var pe *os.PathError
 	switch {
 	case errors.Is(err, context.Canceled):
-		e.errorf("interrupted")
-		return exitFailure
+		return failf("interrupted")
 	case errors.As(err, &pe) && errors.Is(err, os.ErrNotExist):
-		e.errorf("%q does not exist", pe.Path)
-		return exitUsage
+		return usagef("%q does not exist", pe.Path)
 	case errors.As(err, &pe):
-		e.errorf("%q cannot be read", pe.Path)
-		return exitFailure
+		return failf("%q cannot be read", pe.Path)
 	}
-	e.errorf("%s", msg)
+	ce := usagef("%s", msg)
 	switch {
 	case errors.Is(err, linkage.ErrKeyMismatch):
-		e.hintf("every agency must pseudonymise with the same project key; compare with \"morketall fingerprint FILE\"")
+		ce.hint("every agency must pseudonymise with the same project key; compare with \"morketall fingerprint FILE\"")
 	case errors.Is(err, linkage.ErrSchemaMismatch):
-		e.hintf("every agency must pseudonymise with the same schema file")
+		ce.hint("every agency must pseudonymise with the same schema file")
 	case errors.Is(err, linkage.ErrDuplicateList):
-		e.hintf("each file must hold a different list (pseudonymise --list NAME)")
+		ce.hint("each file must hold a different list (pseudonymise --list NAME)")
 	case errors.Is(err, mktfile.ErrChecksum), errors.Is(err, mktfile.ErrRowCount):
-		e.hintf("the file was cut short or changed on the way: ask the agency to send it again")
+		ce.hint("the file was cut short or changed on the way: ask the agency to send it again")
 	case errors.Is(err, mktfile.ErrLineEndings):
-		e.hintf("the file was converted as text on the way (CRLF line endings): ask the agency to send it as a binary file, or convert it back (dos2unix)")
+		ce.hint("the file was converted as text on the way (CRLF line endings): ask the agency to send it as a binary file, or convert it back (dos2unix)")
 	case errors.Is(err, mktfile.ErrFormat):
-		e.hintf("link reads the files that \"morketall pseudonymise\" writes")
+		ce.hint("link reads the files that \"morketall pseudonymise\" writes")
 	case errors.Is(err, linkage.ErrStratum):
-		e.hintf("--strata takes covariate columns of the files")
+		ce.hint("--strata takes covariate columns of the files")
 	}
-	return exitUsage
+	return ce
 }
 
 func ruleReport(rep *linkage.Report, r linkage.Rule) *linkage.RuleReport {

@@ -16,6 +16,7 @@ type cliError struct {
 	msg   string
 	hints []string
 	err   error
+	after func() // printed after the message and hints: a command's usage
 }
 
 func (e *cliError) Error() string {
@@ -33,6 +34,13 @@ func (e *cliError) ExitCode() int { return e.code }
 // hint adds a hint printed after the message.
 func (e *cliError) hint(format string, args ...any) *cliError {
 	e.hints = append(e.hints, fmt.Sprintf(format, args...))
+	return e
+}
+
+// withUsage prints the flag set's usage (on stderr) after the message
+// and hints.
+func (e *cliError) withUsage(fs *flag.FlagSet) *cliError {
+	e.after = fs.Usage
 	return e
 }
 
@@ -85,6 +93,9 @@ func (e *env) exit(err error) int {
 	}
 	for _, h := range ce.hints {
 		e.hintf("%s", h)
+	}
+	if ce.after != nil {
+		ce.after()
 	}
 	return ce.code
 }
