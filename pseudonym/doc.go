@@ -179,8 +179,9 @@
 // key's subkey of the salt, U+001F and the pair; the filter is then
 // XOR-folded to 256 bits and written as 43 base64url characters. The salt
 // is the year of birth (the key's other elements), so only records born
-// the same year are comparable; the two block keys of kind "block"
-// (block_dob: the full date; block_year_sex: year and sex) are ordinary
+// the same year are comparable; the three block keys of kind "block"
+// (block_dob: the full date; block_year_sex: year and sex; block_year:
+// the year, for records whose sex is missing) are ordinary
 // HMAC tokens that tell the linkage party which records to compare, and
 // link nothing themselves. testdata/pseudonym/tokens.py recomputes the
 // encodings with the Python standard library.
@@ -200,7 +201,8 @@
 // (Schnell, Borgs and Encarnação 2016) removes the one-to-one mapping of
 // a bit to a set of pairs; and a filter holds only the name, not dates or
 // numbers. The block keys add a surface of their own: block_year_sex is
-// held by everyone born in one year of one sex (its maximum frequency,
+// held by everyone born in one year of one sex, block_year by everyone
+// born in one year (their maximum frequency,
 // in Report.MatchKeys, is the largest such group), so a reader who knows
 // the age distribution can guess which token is which year — about what
 // the age_band covariate already tells, to the year. What is not
@@ -212,12 +214,13 @@
 //
 // Why it is on by default. On the end-to-end test extracts (seven
 // agencies, a Windows-1252 export at two of them, 5 seeds × 900, 3000
-// and 10,000 people) the Bloom pass raised the default rule's pairwise
-// recall from 0.960–0.980 to 0.976–0.986 and moved the main-effects
-// estimate from +2.4% … +5.6% of the true table's to +0.8% … +3.0%, with
-// precision unchanged (0.973–1.000 either way); the records it links
-// are mostly those whose names lost letters to the code page, which no
-// exact key can link. A schema without a bloom key (see --print-schema)
+// and 10,000 people; linkage TestRecallTargets) the scored Bloom pass
+// raises the default rule's pairwise recall from 0.950–0.980 to
+// 0.990–0.999 and moves the main-effects estimate from +3.3% … +5.9% of
+// the true table's to +0.3% … +0.9%, at precision 0.9933–1.000 (0.9946–1.000
+// without it); the records it links are those whose names lost letters
+// to the code page, whose dates are placeholders or whose sex is missing,
+// which no exact key links. A schema without a bloom key (see --print-schema)
 // turns it off, as does link --no-score.
 //
 // # Frequency-attack surface of the keys

@@ -167,7 +167,8 @@ func DefaultSchemaJSON() []byte { return bytes.Clone(defaultSchemaJSON) }
 // first_last_lo_dob_sex, first_last_hi_dob_sex, skeleton_year_sex,
 // first_last_year_sex, skeleton_dm_even_sex, skeleton_dm_odd_sex; the
 // package documentation says what each is for), the Bloom encoding
-// name_bloom with its two block keys block_dob and block_year_sex, and
+// name_bloom with its three block keys block_dob, block_year_sex and
+// block_year, and
 // four covariates (sex, exploitation, region, age_band).
 func DefaultSchema() *Schema {
 	s, err := ParseSchema(defaultSchemaJSON)
