@@ -21,7 +21,7 @@ func TestInputErrors(t *testing.T) {
 	flipped := bytes.Clone(gb)
 	flipped[len(flipped)-2] ^= 1 // a covariate letter changes: F↔G or M↔L
 
-	badTok := mkFile(t, "B", keys, covs, nil, nil)
+	var badTok []byte
 	{
 		var buf bytes.Buffer
 		h := &mktfile.Header{List: "B", KeyFingerprint: testFingerprint, SchemaHash: testSchema, MatchKeys: keys, Covariates: covs}

@@ -120,12 +120,3 @@ func parseFlagsCode(e *env, fs *flag.FlagSet, args []string) (pos []string, code
 	}
 	return pos, -1
 }
-
-// checkOutputsCode is checkOutputs for commands written against exit
-// codes.
-func checkOutputsCode(e *env, inputs, outputs []string, force bool) int {
-	if err := checkOutputs(e, inputs, outputs, force); err != nil {
-		return e.exit(err)
-	}
-	return -1
-}

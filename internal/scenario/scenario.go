@@ -273,7 +273,6 @@ func Generate(opts *Options) *World {
 type gen struct {
 	rng     *rand.Rand
 	usedIDs map[string]bool
-	vis     map[int]float64
 }
 
 func (g *gen) pick(weights []float64) int {
