@@ -9,7 +9,7 @@ import (
 	"github.com/morketall/morketall/mse/loglin"
 )
 
-func readTable(b *testing.B, path string) *mse.Table {
+func readTable(b testing.TB, path string) *mse.Table {
 	b.Helper()
 	f, err := os.Open(path)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -66,7 +65,7 @@ var chanSilvermanVincent = struct {
 // 44.2/44.4/42.2% (80%), RMSE 5746/6449/6264.
 func TestReproduceChanSilvermanVincent2021(t *testing.T) {
 	testflags.RequireLong(t)
-	tab := readTableT(t, "../testdata/ukdat_5.csv")
+	tab := readTable(t, "../testdata/ukdat_5.csv")
 	sw, err := loglin.SelectStepwise(tab, loglin.DefaultPThresh)
 	if err != nil {
 		t.Fatal(err)
@@ -157,20 +156,6 @@ func TestReproduceChanSilvermanVincent2021(t *testing.T) {
 	}
 }
 
-func readTableT(t testing.TB, path string) *mse.Table {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tab, _, err := mse.ReadTable(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tab
-}
-
 // TestInternalConsistencySharedDatasets runs the internal-consistency
 // analysis of Binette and Steorts (2022) on every published table in
 // testdata and logs the results per procedure. It checks that
@@ -191,7 +176,7 @@ func TestInternalConsistencySharedDatasets(t *testing.T) {
 	var report strings.Builder
 	totals := map[string]*[4]int{} // estimable, covered95, intervals95, below
 	for _, name := range names {
-		tab := readTableT(t, refdata.Dataset(t, name))
+		tab := readTable(t, refdata.Dataset(t, name))
 		res, err := study.InternalConsistency(context.Background(), tab, procs, &study.RunOptions{NBoot: 200})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

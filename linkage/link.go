@@ -153,7 +153,10 @@ type SizeCount struct {
 type TableRow struct {
 	Pattern string   `json:"pattern"`
 	Stratum []string `json:"stratum,omitempty"`
-	Count   int      `json:"count"`
+	// Covariates are the row's covariate values ("" missing) when the
+	// table was linked with covariates (LinkCovariates).
+	Covariates []string `json:"covariates,omitempty"`
+	Count      int      `json:"count"`
 }
 
 func (o *Options) check(k int) (Options, error) {

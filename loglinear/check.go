@@ -67,7 +67,8 @@ func Margins(k int, y []float64) []float64 {
 // Reduce applies the −∞ rule: the model terms with zero margin are
 // returned as empty, and the kept cells are those observable cells that
 // contain none of them (the proper union over all empty terms, which MSE-R
-// does not always take; see METHODS.md §5).
+// does not always take: its code removes the cells of each empty term in
+// turn and can miss some).
 func Reduce(k int, terms []Term, margins []float64) (kept, empty []Term, cells []Term) {
 	return reduceInto(k, terms, margins, nil, nil, nil)
 }

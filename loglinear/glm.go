@@ -97,6 +97,10 @@ type Options struct {
 	// SkipCovariance omits the covariance matrix, standard errors and
 	// condition number (for hot loops that need only the estimates).
 	SkipCovariance bool
+	// Offset, when non-nil, is added to the linear predictor of each row
+	// (one finite value per row), as glm's offset: log μ = Xβ + offset.
+	// Default nil: no offset.
+	Offset []float64
 }
 
 // Fit is a fitted Poisson log-linear model (log link).
@@ -149,6 +153,7 @@ type Workspace struct {
 	lastDev, lastKern  float64 // deviance and Σ (y log μ − μ)
 	lastStatus         Status
 	cholOK             bool
+	off                []float64 // the offset of the current Run, or nil
 }
 
 // NewWorkspace allocates the buffers for fits on d.
@@ -256,6 +261,18 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 		}
 		start = opts.Start
 	}
+	ws.off = nil
+	if opts != nil && opts.Offset != nil {
+		if len(opts.Offset) != n {
+			return Diverged, fmt.Errorf("%w: %d offsets for a design with %d rows", ErrInput, len(opts.Offset), n)
+		}
+		for _, v := range opts.Offset {
+			if !isFinite(v) {
+				return Diverged, fmt.Errorf("%w: offsets must be finite", ErrInput)
+			}
+		}
+		ws.off = opts.Offset
+	}
 	if start != nil && len(start) != p {
 		return Diverged, fmt.Errorf("%w: %d starting values for %d coefficients", ErrInput, len(start), p)
 	}
@@ -290,6 +307,9 @@ func (ws *Workspace) Run(y []float64, opts *Options) (Status, error) {
 		// w = μ (R's w is √μ applied to rows; the normal equations use μ).
 		for i := range y {
 			ws.z[i] = ws.eta[i] + (y[i]-ws.mu[i])/ws.mu[i]
+			if ws.off != nil {
+				ws.z[i] -= ws.off[i]
+			}
 			ws.w[i] = ws.mu[i]
 		}
 		if !ws.solveWLS() {
@@ -355,7 +375,7 @@ func (ws *Workspace) finish(y []float64) {
 // logMu is log μ_i, consistent with the floor on μ.
 func (ws *Workspace) logMu(i int) float64 { return max(ws.eta[i], logMuFloor) }
 
-// linpred sets η = X coef and μ = max(exp(η), ε).
+// linpred sets η = X coef (+ the offset) and μ = max(exp(η), ε).
 func (ws *Workspace) linpred() {
 	d := ws.d
 	if d.hierK > 0 {
@@ -376,6 +396,9 @@ func (ws *Workspace) linpred() {
 		}
 		for i, c := range d.hierCells {
 			e := b[c]
+			if ws.off != nil {
+				e += ws.off[i]
+			}
 			ws.eta[i] = e
 			ws.mu[i] = max(math.Exp(e), muFloor)
 		}
@@ -385,6 +408,9 @@ func (ws *Workspace) linpred() {
 		var s float64
 		for k := d.nzStart[i]; k < d.nzStart[i+1]; k++ {
 			s += d.nzVal[k] * ws.coef[d.nzCol[k]]
+		}
+		if ws.off != nil {
+			s += ws.off[i]
 		}
 		ws.eta[i] = s
 		ws.mu[i] = max(math.Exp(s), muFloor)

@@ -1,8 +1,11 @@
 package loglinear
 
 import (
+	"errors"
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // ukdat5 holds the counts of the 5-list UK table (Silverman 2014, Table 1
@@ -92,5 +95,45 @@ func TestCheckUKdat5(t *testing.T) {
 		if ch.Code != 0 || relErr(ch.LPObjective, c.s) > 1e-9 || len(ch.KeptCells) != c.cells {
 			t.Errorf("%s: code %d s* %.12g cells %d, want 0, %.12g, %d", c.name, ch.Code, ch.LPObjective, len(ch.KeptCells), c.s, c.cells)
 		}
+	}
+}
+
+// TestOffset: a Poisson rate model with exposure. With an intercept only
+// and log exposures as offset, the MLE of the rate is Σy/Σt exactly; with
+// a factor, each group's rate is its own Σy/Σt.
+func TestOffset(t *testing.T) {
+	y := []float64{3, 7, 2, 9, 4}
+	expo := []float64{1.5, 2, 0.5, 4, 2.5}
+	off := make([]float64, len(y))
+	for i := range off {
+		off[i] = math.Log(expo[i])
+	}
+	x := mat.NewDense(5, 2, []float64{1, 0, 1, 0, 1, 1, 1, 1, 1, 1})
+	f, err := FitPoisson(NewDesign(x, nil), y, &Options{Offset: off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Group 0 (rows 0, 1): rate (3+7)/(1.5+2); group 1: (2+9+4)/(0.5+4+2.5).
+	r0, r1 := 10/3.5, 15/7.0
+	if math.Abs(f.Coef[0]-math.Log(r0)) > 1e-9 || math.Abs(f.Coef[1]-(math.Log(r1)-math.Log(r0))) > 1e-9 {
+		t.Fatalf("coefficients %v, want log rates %v, %v", f.Coef, math.Log(r0), math.Log(r1)-math.Log(r0))
+	}
+	for i := range y {
+		r := r0
+		if i >= 2 {
+			r = r1
+		}
+		if math.Abs(f.Fitted[i]-r*expo[i]) > 1e-9 {
+			t.Fatalf("fitted %v", f.Fitted)
+		}
+	}
+	// A zero offset is no offset.
+	g0, _ := FitPoisson(NewDesign(x, nil), y, nil)
+	g1, _ := FitPoisson(NewDesign(x, nil), y, &Options{Offset: make([]float64, 5)})
+	if math.Abs(g0.Coef[1]-g1.Coef[1]) > 1e-12 || math.Abs(g0.Deviance-g1.Deviance) > 1e-12 {
+		t.Fatal("zero offset changes the fit")
+	}
+	if _, err := FitPoisson(NewDesign(x, nil), y, &Options{Offset: off[:2]}); !errors.Is(err, ErrInput) {
+		t.Fatalf("short offset: %v", err)
 	}
 }

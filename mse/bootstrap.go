@@ -37,7 +37,11 @@ type bootPlan struct {
 	n      int
 	popest float64
 	newRep func() Replicator
+	newRow func() RowReplicator // the row fast path, when the fit has one
 	label  func(id int) (notation, named string)
+	// groups are the labels of the estimates by group (Result.Covariates)
+	// whose replicate values the generic path records.
+	groups []string
 }
 
 // bootOutput is a bootstrap's raw result.
@@ -45,6 +49,9 @@ type bootOutput struct {
 	reps     []float64 // per replicate; NaN when not estimable
 	selected []int     // per replicate: model id or −1
 	jack     []float64 // per row with y > 0: the delete-one estimate (NaN if not estimable)
+	// groupReps[b][g] and groupJack[j][g] are group g's estimates in
+	// replicate b and jackknife table j (NaN when there is none).
+	groupReps, groupJack [][]float64
 }
 
 // bootstrap adds the bca or percentile interval to r: it re-runs method m
@@ -55,6 +62,16 @@ func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Opt
 	plan, err := newBootPlan(ctx, t, m, f, *r.Estimate, *o.Seed)
 	if err != nil {
 		return err
+	}
+	if c := r.Covariates; c != nil && len(c.Groups) > 0 {
+		_, fast := f.(Replicating)
+		if _, rows := f.(RowReplicating); fast && !rows {
+			r.Warnings = append(r.Warnings, "the method's bootstrap gives no intervals by group")
+		} else {
+			for _, g := range c.Groups {
+				plan.groups = append(plan.groups, g.Label)
+			}
+		}
 	}
 	out, err := plan.run(ctx, o.NBoot, *o.Seed, o.Progress)
 	if err != nil {
@@ -95,7 +112,55 @@ func (r *Result) bootstrap(ctx context.Context, t *Table, m Method, f Fit, o Opt
 		info.Jackknife = append(info.Jackknife, v)
 	}
 	r.setBootIntervals(info, reps, plan.popest, plan.counts, out.jack, o)
+	if len(plan.groups) > 0 {
+		r.setGroupBootIntervals(out, plan.counts, o)
+	}
 	return nil
+}
+
+// setGroupBootIntervals gives each group with an estimate the interval
+// of the total's kind from its replicate values.
+func (r *Result) setGroupBootIntervals(out *bootOutput, counts []int, o Options) {
+	groups := r.Covariates.Groups
+	failed := 0
+	for g := range groups {
+		ge := &groups[g]
+		ge.Intervals = Intervals{}
+		if ge.Estimate == nil {
+			continue
+		}
+		var reps []float64
+		for b := range out.groupReps {
+			if v := out.groupReps[b][g]; finite(v) {
+				reps = append(reps, v)
+			}
+		}
+		jack := make([]float64, len(out.groupJack))
+		for j := range out.groupJack {
+			jack[j] = out.groupJack[j][g]
+		}
+		if len(reps) < 10 {
+			failed++
+			continue
+		}
+		qs := SortedQuantiles(o.Quantiles)
+		method := string(o.Interval)
+		var limits []float64
+		if o.Interval == IntervalBCa {
+			if ahat, ok := acceleration(counts, jack); ok {
+				limits, _, _ = bcaLimits(reps, *ge.Estimate, ahat, qs)
+			}
+		}
+		if limits == nil {
+			limits, method = percentileLimits(reps, qs), string(IntervalPercentile)
+		}
+		for i, q := range qs {
+			ge.Intervals = append(ge.Intervals, Limit(method, q, &limits[i], false, ""))
+		}
+	}
+	if failed > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d group(s) have too few estimable bootstrap replicates for an interval", failed))
+	}
 }
 
 // newBootPlan sets up what each replicate re-runs.
@@ -111,6 +176,10 @@ func newBootPlan(ctx context.Context, t *Table, m Method, f Fit, popest float64,
 			p.counts = append(p.counts, row.Count)
 			p.probs = append(p.probs, float64(row.Count))
 		}
+	}
+	if fast, ok := f.(RowReplicating); ok {
+		p.newRow, p.label = fast.NewRowReplicator, fast.ModelLabel
+		return p, nil
 	}
 	if fast, ok := f.(Replicating); ok {
 		p.newRep, p.label = fast.NewReplicator, fast.ModelLabel
@@ -166,8 +235,13 @@ func (e *genericRep) Replicate(y []float64, n int) (float64, int, bool) {
 }
 
 // replicateRows fits the method to the table with the given row counts;
-// b numbers the replicate (for the seed of a random method).
-func (e *genericRep) replicateRows(counts []int, b int) (float64, int, bool) {
+// b numbers the replicate (for the seed of a random method). When groups
+// is not empty it receives the estimates of the groups of those labels
+// (NaN for a group the fit does not estimate).
+func (e *genericRep) replicateRows(counts []int, b int, labels []string, groups []float64) (float64, int, bool) {
+	for i := range groups {
+		groups[i] = math.NaN()
+	}
 	m := e.g.m
 	if s, ok := m.(Seeder); ok {
 		m = s.WithSeed(seed.Mix(e.g.seed, "replicate", strconv.Itoa(b)))
@@ -186,6 +260,13 @@ func (e *genericRep) replicateRows(counts []int, b int) (float64, int, bool) {
 	if scratch.Model != nil {
 		notation, named = scratch.Model.Notation, scratch.Model.Named
 	}
+	if len(labels) > 0 && scratch.Covariates != nil {
+		for _, g := range scratch.Covariates.Groups {
+			if i := slices.Index(labels, g.Label); i >= 0 && g.Estimate != nil {
+				groups[i] = *g.Estimate
+			}
+		}
+	}
 	return est, e.g.id(notation, named), true
 }
 
@@ -198,6 +279,9 @@ func (e *genericRep) replicateRows(counts []int, b int) (float64, int, bool) {
 // The jackknife deletes one case from each row in turn.
 func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress func(done, total int)) (*bootOutput, error) {
 	out := &bootOutput{reps: make([]float64, nboot), selected: make([]int, nboot), jack: make([]float64, len(p.rows))}
+	if len(p.groups) > 0 {
+		out.groupReps, out.groupJack = make([][]float64, nboot), make([][]float64, len(p.rows))
+	}
 	total := nboot + len(p.rows)
 	var done atomic.Int64
 	report := func() {
@@ -207,10 +291,16 @@ func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress
 		}
 	}
 	err := pool.Run(ctx, total, func() func(i int) error {
-		e := p.newRep()
+		var e Replicator
+		var rowRep RowReplicator
+		if p.newRow != nil {
+			rowRep = p.newRow()
+		} else {
+			e = p.newRep()
+		}
 		generic, _ := e.(*genericRep)
 		var y []float64 // counts by capture pattern, for the fast path
-		if generic == nil {
+		if generic == nil && rowRep == nil {
 			y = make([]float64, 1<<uint(p.k))
 		}
 		draw := make([]int64, len(p.rows))
@@ -229,12 +319,28 @@ func (p *bootPlan) run(ctx context.Context, nboot int, bootSeed uint64, progress
 			var v float64
 			var sel int
 			var ok bool
-			if generic != nil {
+			if generic != nil || rowRep != nil {
 				clear(rowCounts)
 				for r, c := range draw {
 					rowCounts[p.rows[r]] = int(c)
 				}
-				v, sel, ok = generic.replicateRows(rowCounts, i)
+				var groups []float64
+				if len(p.groups) > 0 {
+					groups = make([]float64, len(p.groups))
+					for g := range groups {
+						groups[g] = math.NaN()
+					}
+					if i < nboot {
+						out.groupReps[i] = groups
+					} else {
+						out.groupJack[i-nboot] = groups
+					}
+				}
+				if rowRep != nil {
+					v, sel, ok = rowRep.ReplicateRows(rowCounts, groups)
+				} else {
+					v, sel, ok = generic.replicateRows(rowCounts, i, p.groups, groups)
+				}
 			} else {
 				clear(y)
 				for r, c := range draw {

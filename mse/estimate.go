@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // DefaultTopModels is how many models a result lists.
@@ -75,9 +76,9 @@ func (o *Options) resolve(m Method) (Options, error) {
 		}
 	}
 	switch r.Interval {
-	case IntervalNone, IntervalConditional, IntervalProfile, IntervalBCa, IntervalPercentile, IntervalPosterior:
+	case IntervalNone, IntervalConditional, IntervalProfile, IntervalBCa, IntervalPercentile, IntervalPosterior, IntervalParametric:
 	default:
-		return r, fmt.Errorf("%w: unknown interval %q (want bca, percentile, conditional, profile, posterior or none)", ErrOptions, r.Interval)
+		return r, fmt.Errorf("%w: unknown interval %q (want bca, percentile, conditional, profile, posterior, parametric or none)", ErrOptions, r.Interval)
 	}
 	if r.NBoot == 0 {
 		r.NBoot = DefaultNBoot
@@ -148,6 +149,11 @@ func Estimate(ctx context.Context, t *Table, m Method, opts *Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if len(t.Covariates) > 0 {
+		if cm, ok := m.(CovariateModeler); !ok || !cm.ModelsCovariates() {
+			return nil, UsageError(fmt.Sprintf("mse: method %s does not model covariates, and the table has %d (%s): use a covariate method, or drop the covariates to estimate without them", m.Name(), len(t.Covariates), strings.Join(t.Covariates, ", ")))
+		}
+	}
 	if len(t.Strata) > 0 {
 		return estimateStrata(ctx, t, m, o)
 	}
@@ -169,6 +175,7 @@ func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, erro
 		Method:   m.Name(),
 		Options:  o.info(m),
 	}
+	r.Warnings = append(r.Warnings, t.overlapWarnings()...)
 	f, err := m.Fit(ctx, t)
 	if err != nil {
 		return nil, err
@@ -204,11 +211,25 @@ func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, erro
 		if !ok {
 			return nil, fmt.Errorf("%w: method %s has no %s interval", ErrOptions, m.Name(), o.Interval)
 		}
-		iv, warns, err := iff.Intervals(ctx, o.Interval, o.Quantiles)
+		var iv Intervals
+		var warns []string
+		if gf, ok := f.(GroupIntervalFit); ok && r.Covariates != nil {
+			var groups []Intervals
+			iv, groups, warns, err = gf.GroupIntervals(ctx, o.Interval, o.Quantiles, o.NBoot, *o.Seed)
+			if err == nil && len(groups) == len(r.Covariates.Groups) {
+				for i := range groups {
+					r.Covariates.Groups[i].Intervals = groups[i]
+				}
+			}
+		} else {
+			iv, warns, err = iff.Intervals(ctx, o.Interval, o.Quantiles)
+		}
 		r.Warnings = append(r.Warnings, warns...)
 		switch {
 		case errors.Is(err, ErrNoInterval):
 			return nil, fmt.Errorf("%w: method %s has no %s interval", ErrOptions, m.Name(), o.Interval)
+		case errors.Is(err, ErrOptions):
+			return nil, err
 		case err != nil && ctx.Err() != nil:
 			return nil, err
 		case err != nil:
@@ -216,6 +237,9 @@ func estimate(ctx context.Context, t *Table, m Method, o Options) (*Result, erro
 		}
 		if iv != nil {
 			r.Intervals = iv
+		}
+		if o.Interval.Resamples() && err == nil {
+			r.Options.Seed, r.Options.NBoot = o.Seed, o.NBoot
 		}
 	}
 	return r, nil

@@ -31,10 +31,19 @@ const (
 	// IntervalPosterior is a Bayesian method's credible interval: the
 	// quantiles of the posterior of N.
 	IntervalPosterior IntervalKind = "posterior"
+	// IntervalParametric is a parametric bootstrap of the selected model
+	// (mse's boot_mse: tables drawn from the fitted multinomial, the same
+	// model refitted), conditional on the model; a method that offers it
+	// draws Options.NBoot replicates seeded by Options.Seed.
+	IntervalParametric IntervalKind = "parametric"
 )
 
 // Bootstraps reports whether the kind is computed by the bootstrap.
 func (k IntervalKind) Bootstraps() bool { return k == IntervalBCa || k == IntervalPercentile }
+
+// Resamples reports whether the kind draws bootstrap replicates (and so
+// uses Options.NBoot and Options.Seed).
+func (k IntervalKind) Resamples() bool { return k.Bootstraps() || k == IntervalParametric }
 
 // DefaultQuantiles are the limits of the 95% and 80% intervals.
 var DefaultQuantiles = []float64{0.025, 0.1, 0.9, 0.975}

@@ -71,6 +71,19 @@ type (
 		ModelLabel(id int) (notation, named string)
 	}
 
+	// RowReplicating is the bootstrap's fast path for fits whose table
+	// rows carry more than a capture pattern (covariates): a replicator
+	// gets each replicate's count of every row of the table and can keep
+	// the layout of the original table (its cells and levels), which the
+	// generic path, rebuilding a table per replicate, loses when a rare
+	// level drops out of a resample. It also gives the estimates by group.
+	RowReplicating interface {
+		// NewRowReplicator returns the estimator of one bootstrap worker.
+		NewRowReplicator() RowReplicator
+		// ModelLabel names the model of an id the replicator returned.
+		ModelLabel(id int) (notation, named string)
+	}
+
 	// Seeder is implemented by methods that draw random numbers (a Markov
 	// chain sampler): the driver passes them Options.Seed — per stratum,
 	// per bootstrap replicate and per simulated table a seed derived from
@@ -84,6 +97,26 @@ type (
 	// bootstrap (the resampling scheme's name, the models searched).
 	BootstrapDescriber interface {
 		DescribeBootstrap(b *BootstrapInfo)
+	}
+
+	// CovariateModeler is implemented by methods that model a table's
+	// covariates (package mse/covariates); Estimate refuses a table with
+	// covariates for every other method (a usage error: drop the
+	// covariates with Table.DropCovariates to estimate without them).
+	CovariateModeler interface {
+		ModelsCovariates() bool
+	}
+
+	// GroupIntervalFit is implemented by fits that estimate groups
+	// (Result.Covariates.Groups) and have model-based intervals for them
+	// (a parametric bootstrap, which draws nboot replicates from seed).
+	// It returns the total's limits and each group's, in the order of
+	// Result.Covariates.Groups; ErrNoInterval when the fit has no
+	// interval of that kind. The driver calls it instead of IntervalFit's
+	// Intervals; the bootstrap intervals (bca, percentile) of the groups
+	// come from the driver's bootstrap.
+	GroupIntervalFit interface {
+		GroupIntervals(ctx context.Context, kind IntervalKind, quantiles []float64, nboot int, seed uint64) (total Intervals, groups []Intervals, warnings []string, err error)
 	}
 
 	// Selector is implemented by fits of methods that choose a model:
@@ -102,6 +135,16 @@ type Replicator interface {
 	// estimate (+Inf when it grows without bound), the id of the model
 	// selected (for ModelLabel) and ok = false when there is none.
 	Replicate(y []float64, n int) (estimate float64, model int, ok bool)
+}
+
+// RowReplicator estimates one bootstrap replicate from row counts.
+type RowReplicator interface {
+	// ReplicateRows estimates from the count of each row of the table
+	// (in table order). It returns the estimate (+Inf when it grows
+	// without bound), the id of the model selected and ok = false when
+	// there is none; groups (len(Result.Covariates.Groups), or empty)
+	// receives the estimate of each group, NaN where there is none.
+	ReplicateRows(counts []int, groups []float64) (estimate float64, model int, ok bool)
 }
 
 // ErrNoInterval is returned by IntervalFit for a kind the method does not

@@ -49,7 +49,7 @@ func (s Status) Err() error {
 }
 
 // Result is an estimate with everything needed to report it. Its JSON
-// form is the estimate JSON of DESIGN.md; field names are a contract.
+// form is the estimate JSON of the README; field names are a contract.
 type Result struct {
 	Lists    []string `json:"lists"`
 	Observed int      `json:"observed"`
@@ -81,10 +81,19 @@ type Result struct {
 	// Strata holds one result per stratum of a stratified estimate; the
 	// top-level estimate is then their sum (absent when unstratified).
 	Strata []StratumResult `json:"strata,omitempty"`
+	// Covariates describes a model with covariates and holds the
+	// estimates by group (absent for methods without covariates).
+	Covariates *CovariateInfo `json:"covariates,omitempty"`
 	// LinkageError is the linkage-error sensitivity, when requested.
 	LinkageError *LinkageErrorResult `json:"linkage_error,omitempty"`
-	Warnings     []string            `json:"warnings,omitempty"`
-	Version      string              `json:"version,omitempty"`
+	// Comparison puts other methods' estimates beside this one, when
+	// requested.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	// Assumptions is the estimate under what the data cannot tell, when
+	// requested.
+	Assumptions *AssumptionSensitivity `json:"assumption_sensitivity,omitempty"`
+	Warnings    []string               `json:"warnings,omitempty"`
+	Version     string                 `json:"version,omitempty"`
 
 	boot *bootRaw // the raw bootstrap, for stratified totals
 }
@@ -161,7 +170,7 @@ func InfoOf(m Model, lists []string) *ModelInfo {
 	return mi
 }
 
-// FitInfo describes the selected model's fit (DESIGN.md "fit").
+// FitInfo describes the selected model's fit (the estimate JSON's "fit").
 type FitInfo struct {
 	Deviance float64 `json:"deviance"`
 	// DF is fitted cells minus fitted parameters; DFAllCells is 2^K − 1
@@ -194,7 +203,11 @@ type TopModel struct {
 	// (the method's model-based interval, e.g. SparseMSE's log-normal),
 	// when the method gives one: [lower, upper].
 	Conditional95 []float64 `json:"conditional95,omitempty"`
-	Note          string    `json:"note,omitempty"`
+	// Weight is the model's posterior probability, for methods that
+	// average over models (graph-average); Estimate is then the median
+	// of N given the model.
+	Weight float64 `json:"weight,omitempty"`
+	Note   string  `json:"note,omitempty"`
 }
 
 // Selection summarises the model search.
@@ -313,7 +326,7 @@ type Mass struct {
 }
 
 // Diagnostics are the convergence diagnostics of a Markov chain method
-// (DESIGN.md invariant 6): several chains, split-R̂ and the bulk and tail
+// (a chain result is never reported without them): several chains, split-R̂ and the bulk and tail
 // effective sample sizes (Vehtari et al. 2021) of N and of the
 // log-likelihood.
 type Diagnostics struct {
@@ -364,4 +377,84 @@ type LinkageErrorResult struct {
 type QuantileValue struct {
 	Quantile float64 `json:"quantile"`
 	Value    float64 `json:"value"`
+}
+
+// Comparison puts several methods' estimates of one table side by side
+// (package study computes it): the log-linear, Rcapture, latent-class and
+// graph-averaging estimates with their intervals, and warnings in plain
+// language when they disagree beyond their intervals or when the data show
+// signs of heterogeneous capture.
+type Comparison struct {
+	Rows []ComparisonRow `json:"rows"`
+	// Warnings say in plain language what the comparison shows.
+	Warnings []string `json:"warnings"`
+	// Heterogeneity lists the signs of heterogeneous capture found (each
+	// a short sentence), empty when there are none.
+	Heterogeneity []string `json:"heterogeneity_signs"`
+}
+
+// ComparisonRow is one method's estimate in a Comparison.
+type ComparisonRow struct {
+	// Procedure is "method/interval" as the study suite writes it.
+	Procedure string   `json:"procedure"`
+	Method    string   `json:"method"`
+	Status    Status   `json:"status"`
+	Reason    string   `json:"reason,omitempty"`
+	Model     string   `json:"model,omitempty"`
+	Estimate  *float64 `json:"estimate,omitempty"`
+	// Lower95 and Upper95 are the 95% interval (absent when the method
+	// gives none; Upper95 absent and Open95 set for an open upper limit).
+	Lower95 *float64 `json:"lower95,omitempty"`
+	Upper95 *float64 `json:"upper95,omitempty"`
+	Open95  bool     `json:"open95,omitempty"`
+	// IntervalMethod names the interval (bca, profile, posterior, …) and
+	// Conditional marks one conditional on the chosen model.
+	IntervalMethod string `json:"interval_method,omitempty"`
+	Conditional    bool   `json:"conditional_on_model,omitempty"`
+	// AIC is the fit's AIC when the method has one (for comparing the
+	// Rcapture models' fits).
+	AIC *float64 `json:"aic,omitempty"`
+}
+
+// AssumptionSensitivity is the estimate as a function of what the data
+// cannot tell: how much harder to find the people no list saw are than
+// the model assumes (under arbitrary heterogeneity the population size is
+// not identifiable; Link 2003). Package study computes it.
+type AssumptionSensitivity struct {
+	// Model is the hierarchical log-linear model refitted for the K-way
+	// columns (absent for other methods).
+	Model  string            `json:"model,omitempty"`
+	Points []AssumptionPoint `json:"points"`
+	// Sentence says in plain language what one point means.
+	Sentence string `json:"sentence"`
+}
+
+// AssumptionPoint is the estimate under one assumption.
+type AssumptionPoint struct {
+	// Harder is k: the people no list saw are taken to be k times harder
+	// to find than the model assumes, so there are k times as many of
+	// them (1: the estimate itself; the first-order effect when capture
+	// probabilities are small).
+	Harder float64 `json:"harder"`
+	// Estimate is n + k·(N̂ − n); Lower95 and Upper95 the estimate's 95%
+	// interval with its dark figure scaled the same way.
+	Estimate float64  `json:"estimate"`
+	Lower95  *float64 `json:"lower95,omitempty"`
+	Upper95  *float64 `json:"upper95,omitempty"`
+	// KWay is the same assumption written as the K-way interaction of the
+	// full table, for a log-linear model: the model refitted with it fixed
+	// (Gerritse, Bakker and van der Heijden 2015).
+	KWay *KWayRefit `json:"kway,omitempty"`
+}
+
+// KWayRefit is a hierarchical model refitted with the K-way interaction
+// of the full table fixed at LogOddsRatio = (−1)^K log k: for the
+// saturated model of the observed cells this makes the unseen k times as
+// many exactly; a smaller model absorbs part of it.
+type KWayRefit struct {
+	LogOddsRatio float64 `json:"log_odds_ratio"`
+	Estimate     float64 `json:"estimate"`
+	// Lower95 and Upper95 are the refit's model-conditional interval.
+	Lower95 *float64 `json:"lower95,omitempty"`
+	Upper95 *float64 `json:"upper95,omitempty"`
 }

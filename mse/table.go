@@ -41,21 +41,34 @@ func (p Pattern) String(k int) string {
 }
 
 // Row is one row of an overlap table: a capture pattern, its stratum (the
-// values of the stratum columns, nil when there are none) and its count.
+// values of the stratum columns, nil when there are none), its covariate
+// values (nil when the table has no covariates; "" where the value is
+// missing) and its count.
 type Row struct {
-	Pattern Pattern
-	Stratum []string
-	Count   int
+	Pattern    Pattern
+	Stratum    []string
+	Covariates []string
+	Count      int
 }
+
+// Complete reports whether none of the row's covariate values is missing.
+func (r Row) Complete() bool { return !slices.Contains(r.Covariates, "") }
 
 // Table is an overlap (capture-history) table. Rows keep the order they
 // had in the file: SparseMSE's bootstrap and jackknife run over rows in that
 // order, so it is part of the data. Patterns absent from Rows have count 0;
 // the all-zero pattern is never present.
+//
+// Covariates are columns that describe the people of a row (sex, age
+// group) for methods that model them (package mse/covariates); unlike
+// strata they may be missing ("") and a row's values are kept as they
+// are. Methods that do not model covariates refuse a table that has
+// them: collapse it first (DropCovariates).
 type Table struct {
-	Lists  []string // list names in column order; at least 2
-	Strata []string // stratum column names; empty when unstratified
-	Rows   []Row
+	Lists      []string // list names in column order; at least 2
+	Strata     []string // stratum column names; empty when unstratified
+	Covariates []string // covariate column names; empty when there are none
+	Rows       []Row
 }
 
 // Warning is a non-fatal finding while reading or tidying a table.
@@ -74,6 +87,9 @@ type ReadOptions struct {
 	// Strata names the stratum columns. Default none: every column but
 	// count is a list.
 	Strata []string
+	// Covariates names the covariate columns. Default none. A covariate
+	// value may be missing: an empty cell.
+	Covariates []string
 	// Delimiter is ',' or ';'. Default 0: detected from the header line.
 	Delimiter rune
 	// KeepNonInformative keeps lists that are empty, hold every observed
@@ -82,7 +98,7 @@ type ReadOptions struct {
 	KeepNonInformative bool
 }
 
-// ReadTable reads an overlap table in the CSV format of DESIGN.md: a header
+// ReadTable reads an overlap table in the CSV format of the README: a header
 // row, one 0/1 column per list, optional declared stratum columns and a
 // count column. Errors give the line and column, never a cell's value.
 func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
@@ -133,6 +149,18 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 	for i := range strataCol {
 		strataCol[i] = -1
 	}
+	covCol := make([]int, len(o.Covariates))
+	for i := range covCol {
+		covCol[i] = -1
+	}
+	for i, c := range o.Covariates {
+		if slices.Contains(o.Covariates[:i], c) {
+			return nil, nil, fmt.Errorf("%w: covariate column %q declared twice", ErrTableFormat, c)
+		}
+		if slices.Contains(o.Strata, c) {
+			return nil, nil, fmt.Errorf("%w: column %q declared both as a stratum and as a covariate", ErrTableFormat, c)
+		}
+	}
 	seen := map[string]int{}
 	for i, h := range header {
 		if h == "" {
@@ -150,6 +178,11 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 				strataCol[s] = i
 			}
 		}
+		for c, name := range o.Covariates {
+			if h == name {
+				covCol[c] = i
+			}
+		}
 	}
 	if countCol < 0 {
 		return nil, nil, fmt.Errorf("%w: line 1: no \"count\" column", ErrTableFormat)
@@ -162,10 +195,18 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 			return nil, nil, fmt.Errorf("%w: line 1: the count column cannot be a stratum", ErrTableFormat)
 		}
 	}
+	for c, col := range covCol {
+		if col < 0 {
+			return nil, nil, fmt.Errorf("%w: line 1: declared covariate column %q not found", ErrTableFormat, o.Covariates[c])
+		}
+		if col == countCol {
+			return nil, nil, fmt.Errorf("%w: line 1: the count column cannot be a covariate", ErrTableFormat)
+		}
+	}
 	var listCols []int
-	t := &Table{Strata: slices.Clone(o.Strata)}
+	t := &Table{Strata: slices.Clone(o.Strata), Covariates: slices.Clone(o.Covariates)}
 	for i, h := range header {
-		if i == countCol || slices.Contains(strataCol, i) {
+		if i == countCol || slices.Contains(strataCol, i) || slices.Contains(covCol, i) {
 			continue
 		}
 		listCols = append(listCols, i)
@@ -224,12 +265,26 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 				}
 			}
 		}
-		k := key{p, strings.Join(st, "\x00")}
+		var cv []string
+		if len(covCol) > 0 {
+			cv = make([]string, len(covCol))
+			for c, col := range covCol {
+				cv[c] = strings.TrimSpace(rec[col])
+				if !utf8.ValidString(cv[c]) {
+					return nil, nil, fmt.Errorf("%w: line %d, column %q: covariate value is not valid UTF-8", ErrTableFormat, line, header[col])
+				}
+			}
+		}
+		k := key{p, strings.Join(st, "\x00") + "\x01" + strings.Join(cv, "\x00")}
 		if prev, dup := firstLine[k]; dup {
-			return nil, nil, fmt.Errorf("%w: line %d: capture pattern repeats line %d", ErrTableFormat, line, prev)
+			what := "capture pattern repeats"
+			if len(cv) > 0 {
+				what = "capture pattern and covariate values repeat"
+			}
+			return nil, nil, fmt.Errorf("%w: line %d: %s line %d", ErrTableFormat, line, what, prev)
 		}
 		firstLine[k] = line
-		t.Rows = append(t.Rows, Row{Pattern: p, Stratum: st, Count: cnt})
+		t.Rows = append(t.Rows, Row{Pattern: p, Stratum: st, Covariates: cv, Count: cnt})
 	}
 	var warns []Warning
 	if !o.KeepNonInformative {
@@ -465,26 +520,31 @@ func (t *Table) MergeLists(idx []int, name string) *Table {
 }
 
 // remap returns a table over the given lists whose rows are t's with each
-// pattern mapped by f: rows that map to the same pattern and stratum are
-// summed (the first keeps its position), and rows that map to the empty
-// pattern are dropped.
+// pattern mapped by f: rows that map to the same pattern, stratum and
+// covariate values are summed (the first keeps its position), and rows
+// that map to the empty pattern are dropped.
 func (t *Table) remap(lists []string, f func(Pattern) Pattern) *Table {
-	nt := &Table{Lists: lists, Strata: slices.Clone(t.Strata)}
+	nt := &Table{Lists: lists, Strata: slices.Clone(t.Strata), Covariates: slices.Clone(t.Covariates)}
 	pos := map[string]int{}
 	for _, r := range t.Rows {
 		p := f(r.Pattern)
 		if p == 0 {
 			continue
 		}
-		key := strconv.Itoa(int(p)) + "\x00" + strings.Join(r.Stratum, "\x00")
+		key := rowKey(p, r.Stratum, r.Covariates)
 		if j, ok := pos[key]; ok {
 			nt.Rows[j].Count += r.Count
 			continue
 		}
 		pos[key] = len(nt.Rows)
-		nt.Rows = append(nt.Rows, Row{Pattern: p, Stratum: slices.Clone(r.Stratum), Count: r.Count})
+		nt.Rows = append(nt.Rows, Row{Pattern: p, Stratum: slices.Clone(r.Stratum), Covariates: slices.Clone(r.Covariates), Count: r.Count})
 	}
 	return nt
+}
+
+// rowKey identifies a row by its pattern, stratum and covariate values.
+func rowKey(p Pattern, stratum, covariates []string) string {
+	return strconv.Itoa(int(p)) + "\x00" + strings.Join(stratum, "\x00") + "\x01" + strings.Join(covariates, "\x00")
 }
 
 // StratumValues returns the distinct strata in order of first appearance.
@@ -501,40 +561,106 @@ func (t *Table) StratumValues() [][]string {
 	return out
 }
 
-// Stratum returns the unstratified table of one stratum.
+// Stratum returns the unstratified table of one stratum, with the
+// covariates of its rows.
 func (t *Table) Stratum(values []string) *Table {
-	nt := &Table{Lists: slices.Clone(t.Lists)}
+	nt := &Table{Lists: slices.Clone(t.Lists), Covariates: slices.Clone(t.Covariates)}
 	for _, r := range t.Rows {
 		if slices.Equal(r.Stratum, values) {
-			nt.Rows = append(nt.Rows, Row{Pattern: r.Pattern, Count: r.Count})
+			nt.Rows = append(nt.Rows, Row{Pattern: r.Pattern, Covariates: slices.Clone(r.Covariates), Count: r.Count})
 		}
 	}
 	return nt
 }
 
-// Collapse sums over strata, keeping the order of first appearance.
+// Collapse sums over strata, keeping the order of first appearance and
+// the covariates (rows that differ only by stratum are summed).
 func (t *Table) Collapse() *Table {
 	if len(t.Strata) == 0 {
 		return t
 	}
-	nt := &Table{Lists: slices.Clone(t.Lists)}
-	pos := map[Pattern]int{}
+	return t.collapse(true)
+}
+
+// DropCovariates sums over the covariates: the table of capture patterns
+// (and strata) that a method without covariates estimates from. Rows keep
+// the order of their first appearance.
+func (t *Table) DropCovariates() *Table {
+	if len(t.Covariates) == 0 {
+		return t
+	}
+	return t.collapse(false)
+}
+
+// KeepCovariates sums over the covariates not named (names must be
+// covariates of the table): the table a model over those covariates
+// alone is fitted to. A row whose kept values are all recorded becomes
+// complete even if a dropped covariate was missing. Rows keep the order
+// of their first appearance.
+func (t *Table) KeepCovariates(names []string) *Table {
+	idx := make([]int, 0, len(names))
+	for _, n := range names {
+		if i := slices.Index(t.Covariates, n); i >= 0 {
+			idx = append(idx, i)
+		}
+	}
+	nt := &Table{Lists: slices.Clone(t.Lists), Strata: slices.Clone(t.Strata)}
+	for _, i := range idx {
+		nt.Covariates = append(nt.Covariates, t.Covariates[i])
+	}
+	pos := map[string]int{}
 	for _, r := range t.Rows {
-		if j, ok := pos[r.Pattern]; ok {
+		row := Row{Pattern: r.Pattern, Stratum: slices.Clone(r.Stratum), Count: r.Count}
+		if len(idx) > 0 {
+			row.Covariates = make([]string, len(idx))
+			for j, i := range idx {
+				row.Covariates[j] = r.Covariates[i]
+			}
+		}
+		key := rowKey(row.Pattern, row.Stratum, row.Covariates)
+		if j, ok := pos[key]; ok {
 			nt.Rows[j].Count += r.Count
 			continue
 		}
-		pos[r.Pattern] = len(nt.Rows)
-		nt.Rows = append(nt.Rows, Row{Pattern: r.Pattern, Count: r.Count})
+		pos[key] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, row)
 	}
 	return nt
 }
 
-// WithCounts returns the table with the same lists, strata and rows but
-// row i's count replaced by counts[i] (rows whose new count is 0 are left
-// out). The bootstrap uses it to build a replicate's table.
+// collapse sums rows that agree on the pattern and, when keepCovariates,
+// on the covariates, or else on the stratum.
+func (t *Table) collapse(keepCovariates bool) *Table {
+	nt := &Table{Lists: slices.Clone(t.Lists)}
+	if keepCovariates {
+		nt.Covariates = slices.Clone(t.Covariates)
+	} else {
+		nt.Strata = slices.Clone(t.Strata)
+	}
+	pos := map[string]int{}
+	for _, r := range t.Rows {
+		row := Row{Pattern: r.Pattern, Count: r.Count}
+		if keepCovariates {
+			row.Covariates = slices.Clone(r.Covariates)
+		} else {
+			row.Stratum = slices.Clone(r.Stratum)
+		}
+		key := rowKey(row.Pattern, row.Stratum, row.Covariates)
+		if j, ok := pos[key]; ok {
+			nt.Rows[j].Count += r.Count
+			continue
+		}
+		pos[key] = len(nt.Rows)
+		nt.Rows = append(nt.Rows, row)
+	}
+	return nt
+}
+
+// WithCounts returns the table with the same lists, strata, covariates
+// and rows but row i's count replaced by counts[i] (rows whose new count
+// is 0 are left out). The bootstrap uses it to build a replicate's table.
 func (t *Table) WithCounts(counts []int) *Table {
-	nt := &Table{Lists: t.Lists, Strata: t.Strata, Rows: make([]Row, 0, len(t.Rows))}
+	nt := &Table{Lists: t.Lists, Strata: t.Strata, Covariates: t.Covariates, Rows: make([]Row, 0, len(t.Rows))}
 	for i, r := range t.Rows {
 		if counts[i] > 0 {
 			r.Count = counts[i]
@@ -577,10 +703,12 @@ func NewTable(lists []string, patterns []Pattern, counts []int) (*Table, error) 
 	return t, nil
 }
 
-// WriteCSV writes the table in the CSV format of DESIGN.md, rows in order.
+// WriteCSV writes the table in the CSV format of the README, rows in
+// order: the lists, the strata, the covariates (a missing value as an
+// empty cell) and the count.
 func (t *Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	header := append(append(slices.Clone(t.Lists), t.Strata...), "count")
+	header := append(append(append(slices.Clone(t.Lists), t.Strata...), t.Covariates...), "count")
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -593,6 +721,7 @@ func (t *Table) WriteCSV(w io.Writer) error {
 			}
 		}
 		copy(rec[len(t.Lists):], r.Stratum)
+		copy(rec[len(t.Lists)+len(t.Strata):], r.Covariates)
 		rec[len(rec)-1] = strconv.Itoa(r.Count)
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -607,7 +736,7 @@ func (t *Table) WriteCSV(w io.Writer) error {
 // on the target alone (they become the unobserved cell). Its population
 // size is known: t.ListTotals()[target].
 func (t *Table) SubTable(target int) *Table {
-	sub := &Table{Lists: t.Lists, Strata: t.Strata}
+	sub := &Table{Lists: t.Lists, Strata: t.Strata, Covariates: t.Covariates}
 	for _, r := range t.Rows {
 		if r.Pattern.Has(target) {
 			sub.Rows = append(sub.Rows, r)
@@ -620,4 +749,74 @@ func (t *Table) SubTable(target int) *Table {
 		}
 	}
 	return sub.SelectLists(idx)
+}
+
+// ListGroups returns the lists in groups that share cases: lists i and j
+// are in one group when some case is on both, or on lists that connect
+// them. A table whose lists form one group returns one group.
+func (t *Table) ListGroups() [][]int {
+	k := t.K()
+	parent := make([]int, k)
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for _, r := range t.Rows {
+		if r.Count <= 0 || r.Pattern.Size() < 2 {
+			continue
+		}
+		first := -1
+		for i := range k {
+			if r.Pattern.Has(i) {
+				if first < 0 {
+					first = i
+				} else {
+					parent[find(i)] = find(first)
+				}
+			}
+		}
+	}
+	var groups [][]int
+	index := map[int]int{}
+	for i := range k {
+		root := find(i)
+		g, ok := index[root]
+		if !ok {
+			g = len(groups)
+			index[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// overlapWarnings says when lists share no case with the others: the
+// estimate then rests on what the method assumes about lists it cannot
+// compare.
+func (t *Table) overlapWarnings() []string {
+	groups := t.ListGroups()
+	if len(groups) < 2 {
+		return nil
+	}
+	var out []string
+	var parts []string
+	for _, g := range groups {
+		names := make([]string, len(g))
+		for i, l := range g {
+			names[i] = t.Lists[l]
+		}
+		if len(g) == 1 {
+			out = append(out, fmt.Sprintf("list %s shares no case with any other list: the data say nothing about how it relates to them", names[0]))
+		}
+		parts = append(parts, "{"+strings.Join(names, ", ")+"}")
+	}
+	out = append(out, fmt.Sprintf("the lists fall into %d groups that share no case (%s): the estimate rests on the method's assumption about how the groups relate, not on the data", len(groups), strings.Join(parts, " and ")))
+	return out
 }

@@ -172,3 +172,24 @@ func FuzzReadTable(f *testing.F) {
 		}
 	})
 }
+
+func TestListGroupsAndWarnings(t *testing.T) {
+	// A and B overlap; C shares no case; D and E overlap each other only.
+	tab, err := NewTable([]string{"A", "B", "C", "D", "E"},
+		[]Pattern{0b00001, 0b00011, 0b00100, 0b01000, 0b11000, 0b00010}, []int{5, 3, 4, 6, 2, 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := tab.ListGroups()
+	if len(g) != 3 || len(g[0]) != 2 || g[1][0] != 2 || len(g[2]) != 2 {
+		t.Fatalf("groups %v", g)
+	}
+	w := tab.overlapWarnings()
+	if len(w) != 2 || !strings.Contains(w[0], "list C shares no case") || !strings.Contains(w[1], "3 groups") {
+		t.Fatalf("warnings %q", w)
+	}
+	one, _ := NewTable([]string{"A", "B"}, []Pattern{1, 2, 3}, []int{4, 5, 1})
+	if len(one.ListGroups()) != 1 || one.overlapWarnings() != nil {
+		t.Fatal("one group warned")
+	}
+}

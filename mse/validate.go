@@ -32,6 +32,35 @@ func (r *Result) validate(where string) error {
 	if r == nil {
 		return bad("no result")
 	}
+	for _, check := range []func(func(string, ...any) error) error{r.validateCounts, r.validateIntervals, r.validateParts} {
+		if err := check(bad); err != nil {
+			return err
+		}
+	}
+	if len(r.Strata) > 0 {
+		sum := 0
+		for i := range r.Strata {
+			s := r.Strata[i].Result
+			if s == nil {
+				return bad("stratum %d has no result", i+1)
+			}
+			if err := s.validate(fmt.Sprintf("stratum %d: ", i+1)); err != nil {
+				return err
+			}
+			sum += s.Observed
+		}
+		if sum != r.Observed {
+			return bad("the strata's observed counts do not add up to the total")
+		}
+	}
+	return nil
+}
+
+// plausible reports whether x is a count or estimate a result may hold.
+func plausible(x float64) bool { return finite(x) && x >= 0 && x <= MaxPlausible }
+
+// validateCounts checks the lists, the status and the estimate.
+func (r *Result) validateCounts(bad func(string, ...any) error) error {
 	if len(r.Lists) < 2 {
 		return bad("fewer than two lists")
 	}
@@ -46,7 +75,6 @@ func (r *Result) validate(where string) error {
 		return bad("observed is out of range")
 	}
 	n := float64(r.Observed)
-	plausible := func(x float64) bool { return finite(x) && x >= 0 && x <= MaxPlausible }
 	switch r.Status {
 	case StatusOK:
 		if r.Estimate == nil || r.DarkFigure == nil {
@@ -66,6 +94,12 @@ func (r *Result) validate(where string) error {
 	default:
 		return bad("unknown status")
 	}
+	return nil
+}
+
+// validateIntervals checks the limits: in range and in order.
+func (r *Result) validateIntervals(bad func(string, ...any) error) error {
+	n := float64(r.Observed)
 	for _, iv := range r.Intervals {
 		if !(iv.Quantile > 0 && iv.Quantile < 1) {
 			return bad("an interval quantile is outside (0, 1)")
@@ -79,6 +113,12 @@ func (r *Result) validate(where string) error {
 			return bad("the %g%% %s interval has its limits reversed", 100*p.Level, p.Method)
 		}
 	}
+	return nil
+}
+
+// validateParts checks the top models, the fit, the bootstrap, the
+// posterior and the linkage-error summary.
+func (r *Result) validateParts(bad func(string, ...any) error) error {
 	for _, tm := range r.TopModels {
 		if !plausible(tm.Estimate) || !finite(tm.BIC) || !finite(tm.AIC) {
 			return bad("top model %d has a non-finite or implausible number", tm.Rank)
@@ -118,20 +158,9 @@ func (r *Result) validate(where string) error {
 			}
 		}
 	}
-	if len(r.Strata) > 0 {
-		sum := 0
-		for i := range r.Strata {
-			s := r.Strata[i].Result
-			if s == nil {
-				return bad("stratum %d has no result", i+1)
-			}
-			if err := s.validate(fmt.Sprintf("stratum %d: ", i+1)); err != nil {
-				return err
-			}
-			sum += s.Observed
-		}
-		if sum != r.Observed {
-			return bad("the strata's observed counts do not add up to the total")
+	if c := r.Covariates; c != nil {
+		if err := c.validate(r, bad); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 echo "browser-test: running the demo into $out/demo" >&2
-go run ./cmd/morketall demo -o "$out/demo" --force >"$out/demo.log"
+go run ./cmd/morketall demo --outdir "$out/demo" --force >"$out/demo.log"
 internal="$out/demo/report.html"
 published="$out/demo/report-published.html"
 

@@ -33,37 +33,47 @@ population (observed cases plus the dark figure), with an interval.
 Methods (--method; --model alone means fixed, --rcapture alone rcapture):
 METHODS
 
+Covariates (--covariates sex,age): columns that describe the people of a
+row, a missing value an empty cell. The cov-* methods model them (cov-bic
+when --method is not given, cov-fixed with --model) and estimate each
+level of each covariate and each pair of levels; missing values are
+filled in by EM, assuming they are missing at random given the lists.
+
 Intervals: bca (default) re-runs the whole model selection on --nboot
 bootstrap resamples (seeded by --seed; the result does not depend on the
 number of cores) — it accounts for model uncertainty. percentile uses the
 same bootstrap. conditional (log-normal) and profile (profile likelihood)
 are conditional on the selected model and too narrow when the choice of
-model is uncertain.
+model is uncertain; so is parametric (cov-* methods on complete
+covariates: mse's parametric bootstrap of the selected model).
 
 Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
 
 // estimateFlags are the flags of the estimate command.
 type estimateFlags struct {
-	method, interval, quantiles, strata, linkErr, out *string
-	nboot, linkErrReps, top                           *int
-	seed                                              *uint64
-	collapse, asJSON, force                           *bool
-	settings                                          *methods.Settings
+	method, interval, quantiles, strata, covs, linkErr, out *string
+	nboot, linkErrReps, top                                 *int
+	seed                                                    *uint64
+	collapse, asJSON, force, compare, assumptions           *bool
+	settings                                                *methods.Settings
 }
 
 func defineEstimateFlags(fs *flag.FlagSet) *estimateFlags {
 	f := &estimateFlags{
 		method:      fs.String("method", "auto", "method: "+strings.Join(methods.Names(), "|")),
-		interval:    fs.String("interval", "", "interval: bca|percentile|conditional|profile|posterior|none (default bca, or the method's own)"),
+		interval:    fs.String("interval", "", "interval: bca|percentile|conditional|profile|posterior|parametric|none (default bca, or the method's own)"),
 		quantiles:   fs.String("quantiles", "0.025,0.1,0.9,0.975", "interval limits as comma-separated probabilities (default: 95% and 80%)"),
 		nboot:       fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates for bca/percentile, 10 to %d", mse.MaxNBoot)),
 		seed:        fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap and the linkage-error sensitivity"),
 		strata:      fs.String("strata", "", "comma-separated stratum columns: estimate each stratum and their sum"),
+		covs:        fs.String("covariates", "", "comma-separated covariate columns (an empty cell is a missing value): model them and estimate by group (methods cov-*)"),
 		collapse:    fs.Bool("collapse", false, "with --strata: sum over the strata and estimate the total table instead"),
 		linkErr:     fs.String("linkage-error", "", "linkage-error sensitivity: assumed rates, e.g. missed=0.05,false=0.01"),
 		linkErrReps: fs.Int("linkage-error-reps", 200, fmt.Sprintf("perturbed tables for --linkage-error, 1 to %d (each re-runs the method)", maxLinkErrReps)),
 		top:         fs.Int("top", mse.DefaultTopModels, "number of top models to list, at least 1"),
-		asJSON:      fs.Bool("json", false, "print the result as JSON (DESIGN.md estimate JSON)"),
+		assumptions: fs.Bool("assumptions", false, "also give the estimate if the people no list saw are k times harder to find than the model assumes (k = 0.5 … 5)"),
+		compare:     fs.Bool("compare", false, "also run the other families' methods (log-linear, Rcapture, Bayesian) and show them side by side, with warnings when they disagree or the data show heterogeneity"),
+		asJSON:      fs.Bool("json", false, "print the result as the estimate JSON"),
 		out:         fs.String("o", "", "write the JSON result to this file (atomically) instead of stdout"),
 		force:       fs.Bool("force", false, "replace an existing -o file"),
 	}
@@ -80,6 +90,7 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	f.settings.Parsed(fs)
+	f.settings.Covariates = splitList(*f.covs)
 	m, err := f.settings.Choose(*f.method, set["method"])
 	if err != nil {
 		return nil, nil, nil, usagef("%s", trimPkg(err))
@@ -105,8 +116,17 @@ func (f *estimateFlags) request(fs *flag.FlagSet) (mse.Method, *mse.Options, *st
 			kind = d.DefaultInterval()
 		}
 	}
-	if set["nboot"] && !kind.Bootstraps() {
-		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile), not --interval %s", kind)
+	if set["nboot"] && !kind.Resamples() && !*f.compare {
+		return nil, nil, nil, usagef("--nboot applies to the bootstrap intervals (bca, percentile, parametric), not --interval %s", kind)
+	}
+	if *f.compare && *f.covs != "" {
+		return nil, nil, nil, usagef("--compare runs the methods without covariates: leave out --covariates to compare them on the table")
+	}
+	if *f.linkErr != "" && *f.covs != "" {
+		return nil, nil, nil, usagef("--linkage-error does not carry covariates: leave out --covariates to study the table without them")
+	}
+	if *f.compare && *f.strata != "" && !*f.collapse {
+		return nil, nil, nil, usagef("--compare takes one table: add --collapse to compare on the total table")
 	}
 	if *f.collapse && *f.strata == "" {
 		return nil, nil, nil, usagef("--collapse needs --strata naming the columns to sum over")
@@ -147,7 +167,7 @@ func runEstimate(e *env, args []string) error {
 			return err
 		}
 	}
-	t, err := readTable(e, pos[0], splitList(*f.strata))
+	t, err := readTableCovariates(e, pos[0], splitList(*f.strata), splitList(*f.covs))
 	if err != nil {
 		return err
 	}
@@ -155,7 +175,7 @@ func runEstimate(e *env, args []string) error {
 		t = t.Collapse()
 	}
 	audit := e.auditFor("estimate") // written beside -o
-	if opts.Interval != mse.IntervalNone && (opts.Interval == "" || opts.Interval.Bootstraps()) && t.K() > 10 {
+	if opts.Interval != mse.IntervalNone && (opts.Interval == "" || opts.Interval.Resamples()) && t.K() > 10 {
 		e.warnf("the bootstrap re-runs the method %d times on %d lists; this may take hours (lower --nboot, or use --interval profile for a first look)", opts.NBoot, t.K())
 	}
 	prog := newProgress(e, "estimate")
@@ -176,6 +196,23 @@ func runEstimate(e *env, args []string) error {
 			return failf("linkage-error sensitivity: %s", trimPkg(err))
 		}
 		res.LinkageError = le
+	}
+	if *f.assumptions && res.Estimated() {
+		if len(t.Strata) > 0 {
+			return usagef("--assumptions takes one table: add --collapse")
+		}
+		a, err := study.Assumptions(t, res, nil)
+		if err != nil {
+			return failf("sensitivity to what the data cannot tell: %s", trimPkg(err))
+		}
+		res.Assumptions = a
+	}
+	if *f.compare && res.Estimated() {
+		c, err := compareMethods(e, t, m, opts, res)
+		if err != nil {
+			return err
+		}
+		res.Comparison = c
 	}
 	res.Version = toolVersion()
 	switch {
@@ -215,7 +252,7 @@ func runEstimate(e *env, args []string) error {
 		if *f.asJSON {
 			return exitCode(exitNotEstimable)
 		}
-		return notEstimablef("not estimable: %s", res.Reason)
+		return notEstimablef("%s: %s", strings.ReplaceAll(string(res.Status), "_", " "), res.Reason)
 	}
 	return nil
 }
@@ -261,7 +298,7 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 	}
 	if !r.Estimated() {
-		fmt.Fprintf(tw, "status\tnot estimable: %s\n", r.Reason)
+		fmt.Fprintf(tw, "status\t%s: %s\n", strings.ReplaceAll(string(r.Status), "_", " "), r.Reason)
 		tw.Flush()
 		if len(r.Strata) > 0 {
 			printStrata(w, r)
@@ -298,6 +335,7 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 	}
 	tw.Flush()
 	printStrata(w, r)
+	printGroups(w, r)
 	if b := r.Bootstrap; b != nil && len(b.ModelFrequency) > 1 {
 		fmt.Fprintf(w, "\nmodels selected in the bootstrap replicates\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -323,15 +361,61 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 		tw.Flush()
 	}
-	if len(r.TopModels) > 1 {
-		fmt.Fprintf(w, "\ntop models\n")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  rank\tmodel\tparams\tBIC\tAIC\testimate\n")
-		for _, m := range r.TopModels {
-			fmt.Fprintf(tw, "  %d\t%s\t%d\t%.3f\t%.3f\t%s\n", m.Rank, m.Notation, m.Params, m.BIC, m.AIC, fmtCount(m.Estimate))
+	if r.Comparison != nil {
+		printComparison(w, r.Comparison)
+	}
+	if a := r.Assumptions; a != nil {
+		fmt.Fprintf(w, "\nif the people no list saw are k times harder to find than the model assumes\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		head := "  k\testimate\t95% interval"
+		if a.Model != "" {
+			head += "\tK-way interaction fixed: " + a.Model + " refitted\t95% interval (conditional)"
+		}
+		fmt.Fprintln(tw, head)
+		pair := func(lo, hi *float64) string {
+			if lo == nil || hi == nil {
+				return "-"
+			}
+			return fmtCount(*lo) + " – " + fmtCount(*hi)
+		}
+		for _, p := range a.Points {
+			line := fmt.Sprintf("  %g\t%s\t%s", p.Harder, fmtCount(p.Estimate), pair(p.Lower95, p.Upper95))
+			if k := p.KWay; k != nil {
+				line += fmt.Sprintf("\t%s\t%s", fmtCount(k.Estimate), pair(k.Lower95, k.Upper95))
+			}
+			fmt.Fprintln(tw, line)
 		}
 		tw.Flush()
+		fmt.Fprintf(w, "%s\n", a.Sentence)
 	}
+	if len(r.TopModels) > 1 {
+		printTopModels(w, r.TopModels)
+	}
+}
+
+// printTopModels lists the best models: with their criteria, or with
+// their posterior weights (model averaging).
+func printTopModels(w io.Writer, top []mse.TopModel) {
+	weighted := false
+	for _, m := range top {
+		if m.Weight > 0 {
+			weighted = true
+		}
+	}
+	fmt.Fprintf(w, "\ntop models\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if weighted {
+		fmt.Fprintf(tw, "  rank\tmodel\tposterior weight\testimate\n")
+		for _, m := range top {
+			fmt.Fprintf(tw, "  %d\t%s\t%.4f\t%s\n", m.Rank, m.Notation, m.Weight, fmtCount(m.Estimate))
+		}
+	} else {
+		fmt.Fprintf(tw, "  rank\tmodel\tparams\tBIC\tAIC\testimate\n")
+		for _, m := range top {
+			fmt.Fprintf(tw, "  %d\t%s\t%d\t%.3f\t%.3f\t%s\n", m.Rank, m.Notation, m.Params, m.BIC, m.AIC, fmtCount(m.Estimate))
+		}
+	}
+	tw.Flush()
 }
 
 // intervalLines writes the intervals as readable lines.
@@ -358,6 +442,8 @@ func intervalKind(iv mse.Interval) string {
 		kind = "BCa bootstrap, model selection repeated"
 	case "percentile":
 		kind = "percentile bootstrap, model selection repeated"
+	case "parametric":
+		kind = "parametric bootstrap of the selected model"
 	}
 	if iv.Conditional {
 		kind += ", conditional on the model"
@@ -404,6 +490,33 @@ func printStrata(w io.Writer, r *mse.Result) {
 	tw.Flush()
 }
 
+// printGroups lists the estimates by group of a model with covariates.
+func printGroups(w io.Writer, r *mse.Result) {
+	c := r.Covariates
+	if c == nil || len(c.Groups) == 0 || !r.Estimated() {
+		return
+	}
+	fmt.Fprintf(w, "\nestimates by group (covariates %s", strings.Join(c.Names, ", "))
+	if c.Partial > 0 {
+		fmt.Fprintf(w, "; %d of %d observed people miss a value, filled in by EM", c.Partial, c.Partial+c.Complete)
+	}
+	fmt.Fprintf(w, ")\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  group\tobserved\testimate\tunobserved\tinterval\n")
+	for _, g := range c.Groups {
+		if g.Estimate == nil {
+			fmt.Fprintf(tw, "  %s\t%d\tnot estimable\t\t%s\n", g.Label, g.Observed, g.Reason)
+			continue
+		}
+		iv := ""
+		if lines := intervalLines(g.Intervals); len(lines) > 0 {
+			iv = lines[0][0] + " " + lines[0][1]
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", g.Label, g.Observed, fmtCount(*g.Estimate), fmtCount(*g.Unobserved), iv)
+	}
+	tw.Flush()
+}
+
 func stratumString(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -444,7 +557,59 @@ func methodHelp() string {
 	var b strings.Builder
 	for _, line := range methods.Summary() {
 		name, what, _ := strings.Cut(line, ": ")
-		fmt.Fprintf(&b, "  %-10s %s\n", name, what)
+		fmt.Fprintf(&b, "  %-14s %s\n", name, what)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// compareMethods runs the registry's comparison procedures beside the
+// estimate's own method.
+func compareMethods(e *env, t *mse.Table, m mse.Method, opts *mse.Options, res *mse.Result) (*mse.Comparison, error) {
+	kind := mse.IntervalKind(res.Options.Interval)
+	procs := []study.Procedure{{Name: m.Name(), Method: m, Interval: kind}}
+	for _, s := range methods.Compared() {
+		p, err := study.ParseProcedure(s, nil)
+		if err != nil {
+			return nil, failf("comparison: %s", trimPkg(err))
+		}
+		if p.Method.Name() != m.Name() || p.Interval != kind {
+			procs = append(procs, p)
+		}
+	}
+	prog := newProgress(e, "comparison")
+	c, err := study.Compare(e.ctx, t, procs, &study.CompareOptions{NBoot: opts.NBoot, Seed: opts.Seed, Progress: prog.update, Reference: res})
+	prog.done()
+	if err != nil {
+		return nil, libError("comparison", err)
+	}
+	return c, nil
+}
+
+// printComparison lists the methods side by side, then the warnings.
+func printComparison(w io.Writer, c *mse.Comparison) {
+	fmt.Fprintf(w, "\nmethods side by side\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  procedure\testimate\t95%% interval\tmodel\n")
+	for _, r := range c.Rows {
+		if r.Estimate == nil {
+			fmt.Fprintf(tw, "  %s\tnot estimable\t%s\t\n", r.Procedure, r.Reason)
+			continue
+		}
+		iv := "-"
+		if r.Lower95 != nil {
+			hi := "open"
+			if r.Upper95 != nil {
+				hi = fmtCount(*r.Upper95)
+			}
+			iv = fmtCount(*r.Lower95) + " – " + hi
+			if r.Conditional {
+				iv += " (conditional on the model)"
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Procedure, fmtCount(*r.Estimate), iv, r.Model)
+	}
+	tw.Flush()
+	for _, m := range c.Warnings {
+		fmt.Fprintf(w, "\n%s\n", m)
+	}
 }

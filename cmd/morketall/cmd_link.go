@@ -27,7 +27,7 @@ func init() {
 const maxTextPatterns = 40
 
 func runLink(e *env, args []string) error {
-	fs := newFlags(e, "link", "link [--strata COL,...] [--rule strict|default|loose] [--report FILE] [--force] -o TABLE.csv FILE...\n\n"+
+	fs := newFlags(e, "link", "link [--strata COL,...] [--covariates COL,...] [--rule strict|default|loose] [--report FILE] [--force] -o TABLE.csv FILE...\n\n"+
 		"Links the pseudonymised list files (one per agency, from pseudonymise) into the overlap table\n"+
 		"TABLE.csv, one 0/1 column per file in the order given. The linkage report (counts only) goes to\n"+
 		"stderr, and as JSON to --report. Both outputs are written readable by their owner only: an\n"+
@@ -35,6 +35,7 @@ func runLink(e *env, args []string) error {
 	out := fs.String("o", "", "overlap table to write (required)")
 	reportPath := fs.String("report", "", "also write the linkage report as JSON to this file")
 	strata := fs.String("strata", "", "covariate columns to stratify the table by, comma-separated (e.g. sex)")
+	covs := fs.String("covariates", "", "covariate columns to write as covariates of the table, comma-separated (a person's missing value stays missing; estimate --covariates models them)")
 	ruleName := fs.String("rule", "default", "how far down the key hierarchy links are accepted: strict, default or loose")
 	force := fs.Bool("force", false, "replace existing output files")
 	assignPath := fs.String("assignments", "", "also write each record's person, what linked it and its review candidates (CSV, mode 0600) to this file")
@@ -83,7 +84,12 @@ func runLink(e *env, args []string) error {
 	}
 
 	m := e.auditFor("link") // written beside -o
-	res, err := linkage.LinkFiles(e.ctx, files, opts)
+	var res *linkage.Result
+	if covCols := splitList(*covs); len(covCols) > 0 {
+		res, err = linkage.LinkFilesCovariates(e.ctx, files, covCols, opts)
+	} else {
+		res, err = linkage.LinkFiles(e.ctx, files, opts)
+	}
 	if err != nil {
 		return linkError(err)
 	}
@@ -115,6 +121,9 @@ func runLink(e *env, args []string) error {
 	m.KeyFingerprint, m.SchemaHash = res.Report.KeyFingerprint, res.Report.SchemaHash
 	m.SetOption("rule", rule.String())
 	m.SetOption("strata", opts.Strata)
+	if covCols := splitList(*covs); len(covCols) > 0 {
+		m.SetOption("covariates", covCols)
+	}
 	auditOut := [][2]string{{"table", *out}}
 	if *reportPath != "" {
 		auditOut = append(auditOut, [2]string{"linkage-report", *reportPath})

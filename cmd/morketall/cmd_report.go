@@ -52,46 +52,62 @@ options.`
 // scenario of the report.
 const reportLinkErrReps = 200
 
+// reportFlags are the report command's flags.
+type reportFlags struct {
+	out, linkPath, tablePath, strata, covs, title, method *string
+	publish, force, compare                               *bool
+	nboot                                                 *int
+	seed                                                  *uint64
+	settings                                              *methods.Settings
+	set                                                   map[string]bool
+}
+
+func defineReportFlags(fs *flag.FlagSet) *reportFlags {
+	return &reportFlags{
+		out:       fs.String("o", "", "output HTML file (required)"),
+		publish:   fs.Bool("publish", false, "apply disclosure control and leave out the overlap table"),
+		linkPath:  fs.String("linkage", "", "linkage report JSON (morketall link --report) to show linkage quality and sensitivity"),
+		tablePath: fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot, strata and the linkage-error table)"),
+		strata:    fs.String("strata", "", "stratum columns of the overlap table, comma-separated"),
+		covs:      fs.String("covariates", "", "covariate columns of the overlap table, comma-separated (a table INPUT is then estimated by a covariate method, with estimates by group)"),
+		title:     fs.String("title", "", "title of the report"),
+		method:    fs.String("method", "auto", "when INPUT is a table: the method to estimate it with ("+strings.Join(methods.Names(), "|")+")"),
+		settings:  methods.Flags(fs),
+		nboot:     fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates when INPUT is a table, 10 to %d", mse.MaxNBoot)),
+		seed:      fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap (INPUT a table) and of the linkage-error table"),
+		force:     fs.Bool("force", false, "replace existing output files"),
+		compare:   fs.Bool("compare", false, "also estimate the table by the other families' methods and show them side by side (needs the table)"),
+	}
+}
+
 func runReport(e *env, args []string) error {
 	fs := newFlags(e, "report", reportSynopsis)
-	out := fs.String("o", "", "output HTML file (required)")
-	publish := fs.Bool("publish", false, "apply disclosure control and leave out the overlap table")
-	linkPath := fs.String("linkage", "", "linkage report JSON (morketall link --report) to show linkage quality and sensitivity")
-	tablePath := fs.String("table", "", "the overlap table behind an estimate JSON (for the overlap plot, strata and the linkage-error table)")
-	strata := fs.String("strata", "", "stratum columns of the overlap table, comma-separated")
-	title := fs.String("title", "", "title of the report")
-	method := fs.String("method", "auto", "when INPUT is a table: the method to estimate it with ("+strings.Join(methods.Names(), "|")+")")
-	settings := methods.Flags(fs)
-	nboot := fs.Int("nboot", mse.DefaultNBoot, fmt.Sprintf("bootstrap replicates when INPUT is a table, 10 to %d", mse.MaxNBoot))
-	seed := fs.Uint64("seed", mse.DefaultSeed, "seed of the bootstrap (INPUT a table) and of the linkage-error table")
-	force := fs.Bool("force", false, "replace existing output files")
+	f := defineReportFlags(fs)
 	pos, err := parseFlags(e, fs, args)
 	if err != nil {
 		return err
 	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.settings.Parsed(fs)
 	switch {
-	case *out == "":
+	case *f.out == "":
 		return usagef("missing -o").hint("run \"morketall help report\" for the flags")
 	case len(pos) != 1:
 		return usagef("report takes exactly one input (an overlap table or an estimate JSON)")
-	case *nboot < 10 || *nboot > mse.MaxNBoot:
+	case *f.nboot < 10 || *f.nboot > mse.MaxNBoot:
 		return usagef("--nboot must be in [10, %d]", mse.MaxNBoot)
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	input := pos[0]
-	mpath := manifest.PathFor(*out)
-	if err := checkOutputs(e, []string{input, *linkPath, *tablePath}, []string{*out, mpath}, *force); err != nil {
+	if err := checkOutputs(e, []string{input, *f.linkPath, *f.tablePath}, []string{*f.out, manifest.PathFor(*f.out)}, *f.force); err != nil {
 		return err
 	}
 	m := manifest.New("report", e.commandLine(), toolVersion())
-	m.SetOption("publish", *publish)
-	in := &report.Input{Version: toolVersion(), Title: *title}
-	strataCols := splitList(*strata)
-
+	m.SetOption("publish", *f.publish)
+	in := &report.Input{Version: toolVersion(), Title: *f.title}
 	// The linkage report first: it is quick to check, the estimate is not.
-	if *linkPath != "" {
-		lr, err := readLinkageReport(*linkPath)
+	if *f.linkPath != "" {
+		lr, err := readLinkageReport(*f.linkPath)
 		if err != nil {
 			return err
 		}
@@ -104,125 +120,171 @@ func runReport(e *env, args []string) error {
 	}
 	var meth mse.Method
 	if isJSON(raw) {
-		if set["method"] || set["nboot"] || len(settings.Given) > 0 {
-			return usagef("--method, --nboot and the method flags are for a table INPUT; an estimate JSON already names its method")
-		}
-		res, err := readEstimate(input, raw)
-		if err != nil {
-			return err
-		}
-		in.Result = res
-		if err := addSource(m, in, "estimate", input); err != nil {
-			return failf("%q: %v", input, err)
-		}
-		if meth, err = methods.FromOptions(res.Options); err != nil {
-			e.warnf("%q: the estimate's method cannot be re-run (%s): the linkage sections show no estimates", input, trimPkg(err))
-		}
-		if *tablePath != "" {
-			t, err := readTable(e, *tablePath, strataCols)
-			if err != nil {
-				return err
-			}
-			in.Table = t
-			if err := addSource(m, in, "table", *tablePath); err != nil {
-				return failf("%q: %v", *tablePath, err)
-			}
-			if len(t.Strata) > 0 && len(res.Strata) == 0 && meth != nil {
-				// Estimate the strata as the estimate was made.
-				if err := reportStrata(e, m, in, t, meth, optionsOf(res)); err != nil {
-					return err
-				}
-			}
-		}
+		meth, err = f.fromEstimate(e, m, in, input, raw)
 	} else {
-		if *tablePath != "" {
-			return usagef("--table is for an estimate JSON input; INPUT is already a table")
-		}
-		settings.Parsed(fs)
-		if meth, err = settings.Choose(*method, set["method"]); err != nil {
-			return usagef("%s", trimPkg(err))
-		}
-		t, err := readTable(e, input, strataCols)
-		if err != nil {
-			return err
-		}
-		if err := addSource(m, in, "table", input); err != nil {
-			return failf("%q: %v", input, err)
-		}
-		opts := &mse.Options{NBoot: *nboot, Seed: seed}
-		var res *mse.Result
-		prog := newProgress(e, "estimate")
-		opts.Progress = prog.update
-		err = m.Time("estimate", func() error {
-			var err error
-			res, err = mse.Estimate(e.ctx, t.Collapse(), meth, opts)
-			return err
-		})
-		prog.done()
-		if err != nil {
-			return libError(fmt.Sprintf("%q", input), err)
-		}
-		res.Version = toolVersion()
-		in.Result, in.Table = res, t
-		m.SetOption("method", res.Options.Method)
-		m.SetOption("interval", res.Options.Interval)
-		m.SetOption("quantiles", res.Options.Quantiles)
-		m.SetOption("nboot", *nboot)
-		m.SetSeed("bootstrap", *seed)
-		if len(t.Strata) > 0 {
-			m.SetOption("strata", t.Strata)
-			opts.Progress = nil
-			if err := reportStrata(e, m, in, t, meth, opts); err != nil {
-				return err
-			}
-		}
+		meth, err = f.fromTable(e, m, in, input)
+	}
+	if err != nil {
+		return err
 	}
 	if err := in.Result.Validate(); err != nil {
 		return usagef("%q: not a valid estimate: %s", input, trimPkg(err))
 	}
 	if in.Table != nil {
 		if c := in.Table.Collapse(); !slices.Equal(c.Lists, in.Result.Lists) || c.N() != in.Result.Observed {
-			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *tablePath)
+			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *f.tablePath)
 		}
 	}
 	if meth != nil {
-		if err := reportLinkage(e, m, in, meth, *seed); err != nil {
+		if err := reportLinkage(e, m, in, meth, *f.seed); err != nil {
 			return err
 		}
 	}
-	if *linkPath != "" {
-		if err := addSource(m, in, "linkage report", *linkPath); err != nil {
-			return failf("%q: %v", *linkPath, err)
+	if in.Table != nil && in.Result.Estimated() && in.Result.Assumptions == nil {
+		a, err := study.Assumptions(in.Table.Collapse(), in.Result, nil)
+		if err != nil {
+			e.warnf("the sensitivity to what the data cannot tell was not computed: %s", trimPkg(err))
+		} else {
+			in.Result.Assumptions = a
 		}
 	}
+	if *f.compare {
+		if in.Table != nil && len(in.Table.Covariates) > 0 {
+			return usagef("--compare runs the methods without covariates: leave out --covariates to compare them on the table")
+		}
+		if in.Table == nil || meth == nil || !in.Result.Estimated() {
+			return usagef("--compare needs the overlap table (INPUT or --table) and an estimate whose method can be re-run")
+		}
+		c, err := compareMethods(e, in.Table.Collapse(), meth, optionsOf(in.Result), in.Result)
+		if err != nil {
+			return err
+		}
+		in.Result.Comparison = c
+	}
+	if *f.linkPath != "" {
+		if err := addSource(m, in, "linkage report", *f.linkPath); err != nil {
+			return failf("%q: %v", *f.linkPath, err)
+		}
+	}
+	return f.write(e, m, in)
+}
+
+// fromEstimate reads an estimate JSON (and the table behind it) into in
+// and returns the method it names, to estimate related tables the same
+// way (nil when it cannot be rebuilt).
+func (f *reportFlags) fromEstimate(e *env, m *manifest.Manifest, in *report.Input, input string, raw []byte) (mse.Method, error) {
+	if f.set["method"] || f.set["nboot"] || len(f.settings.Given) > 0 {
+		return nil, usagef("--method, --nboot and the method flags are for a table INPUT; an estimate JSON already names its method")
+	}
+	res, err := readEstimate(input, raw)
+	if err != nil {
+		return nil, err
+	}
+	in.Result = res
+	if err := addSource(m, in, "estimate", input); err != nil {
+		return nil, failf("%q: %v", input, err)
+	}
+	meth, err := methods.FromOptions(res.Options)
+	if err != nil {
+		e.warnf("%q: the estimate's method cannot be re-run (%s): the linkage sections show no estimates", input, trimPkg(err))
+		meth = nil
+	}
+	if *f.tablePath == "" {
+		return meth, nil
+	}
+	t, err := readTableCovariates(e, *f.tablePath, splitList(*f.strata), splitList(*f.covs))
+	if err != nil {
+		return nil, err
+	}
+	in.Table = t
+	if err := addSource(m, in, "table", *f.tablePath); err != nil {
+		return nil, failf("%q: %v", *f.tablePath, err)
+	}
+	if len(t.Strata) > 0 && len(res.Strata) == 0 && meth != nil {
+		// Estimate the strata as the estimate was made.
+		if err := reportStrata(e, m, in, t, meth, optionsOf(res)); err != nil {
+			return nil, err
+		}
+	}
+	return meth, nil
+}
+
+// fromTable estimates a table INPUT with --method and the bootstrap.
+func (f *reportFlags) fromTable(e *env, m *manifest.Manifest, in *report.Input, input string) (mse.Method, error) {
+	if *f.tablePath != "" {
+		return nil, usagef("--table is for an estimate JSON input; INPUT is already a table")
+	}
+	f.settings.Covariates = splitList(*f.covs)
+	meth, err := f.settings.Choose(*f.method, f.set["method"])
+	if err != nil {
+		return nil, usagef("%s", trimPkg(err))
+	}
+	t, err := readTableCovariates(e, input, splitList(*f.strata), f.settings.Covariates)
+	if err != nil {
+		return nil, err
+	}
+	if err := addSource(m, in, "table", input); err != nil {
+		return nil, failf("%q: %v", input, err)
+	}
+	opts := &mse.Options{NBoot: *f.nboot, Seed: f.seed}
+	var res *mse.Result
+	prog := newProgress(e, "estimate")
+	opts.Progress = prog.update
+	err = m.Time("estimate", func() error {
+		var err error
+		res, err = mse.Estimate(e.ctx, t.Collapse(), meth, opts)
+		return err
+	})
+	prog.done()
+	if err != nil {
+		return nil, libError(fmt.Sprintf("%q", input), err)
+	}
+	res.Version = toolVersion()
+	in.Result, in.Table = res, t
+	m.SetOption("method", res.Options.Method)
+	m.SetOption("interval", res.Options.Interval)
+	m.SetOption("quantiles", res.Options.Quantiles)
+	m.SetOption("nboot", *f.nboot)
+	m.SetSeed("bootstrap", *f.seed)
+	if len(t.Strata) > 0 {
+		m.SetOption("strata", t.Strata)
+		opts.Progress = nil
+		if err := reportStrata(e, m, in, t, meth, opts); err != nil {
+			return nil, err
+		}
+	}
+	return meth, nil
+}
+
+// write renders the report and writes it with its manifest.
+func (f *reportFlags) write(e *env, m *manifest.Manifest, in *report.Input) error {
 	if s := in.Result.Options.Seed; s != nil {
 		m.SetSeed("bootstrap", *s)
 	}
-	m.SetOption("title", *title)
+	m.SetOption("title", *f.title)
 	in.Generated = time.Now()
-
 	var buf bytes.Buffer
-	err = m.Time("render", func() error {
-		return report.Render(&buf, in, &report.Options{Publish: *publish})
+	err := m.Time("render", func() error {
+		return report.Render(&buf, in, &report.Options{Publish: *f.publish})
 	})
 	if err != nil {
 		if errors.Is(err, report.ErrMismatch) {
-			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *tablePath)
+			return usagef("--table %q is not the table of the estimate (the lists or the observed count differ)", *f.tablePath)
 		}
 		return failf("%s", trimPkg(err))
 	}
-	if err := atomicfile.WriteFile(*out, buf.Bytes(), &atomicfile.Options{Force: *force}); err != nil {
-		return failf("writing %q: %v", *out, err)
+	if err := atomicfile.WriteFile(*f.out, buf.Bytes(), &atomicfile.Options{Force: *f.force}); err != nil {
+		return failf("writing %q: %v", *f.out, err)
 	}
-	if err := writeManifest(m, "report", *out, *force); err != nil {
-		os.Remove(*out)
-		return failf("writing the manifest of %q: %v; %q removed", *out, err, *out)
+	if err := writeManifest(m, "report", *f.out, *f.force); err != nil {
+		os.Remove(*f.out)
+		return failf("writing the manifest of %q: %v; %q removed", *f.out, err, *f.out)
 	}
 	kind := "INTERNAL report (not for publication)"
-	if *publish {
+	if *f.publish {
 		kind = "published report (disclosure-controlled)"
 	}
-	fmt.Fprintf(e.stdout, "%s: %s\n", *out, kind)
+	fmt.Fprintf(e.stdout, "%s: %s\n", *f.out, kind)
 	if !in.Result.Estimated() {
 		e.warnf("the estimate is not estimable: %s", in.Result.Reason)
 		return exitCode(exitNotEstimable)
@@ -336,6 +398,10 @@ func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Meth
 		}
 	}
 	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	if len(in.Table.Covariates) > 0 {
+		e.warnf("the linkage-error table is not computed for a model with covariates: the perturbation of the links does not carry them")
 		return nil
 	}
 	t := in.Table.Collapse()

@@ -27,6 +27,8 @@ func init() {
 const simulateDefaultProcs = "stepwise/bca,stepwise/conditional,bic/profile"
 
 const simulateSynopsis = `simulate [--scenario NAME | --from TABLE.csv [--model NOTATION]] [flags]
+       simulate --grid GRID.json [--shard I/N] [--resume] [--outdir DIR] [--seed S]
+       simulate merge [--outdir DIR] PART.json...
 
 Draws --reps overlap tables from a population of known size, runs each
 procedure (a model-selection method and an interval) on every table, and
@@ -56,7 +58,17 @@ replicate of every table: lower --nboot or --reps for them.
 
 Results depend on --seed only, not on the number of cores. With --outdir DIR:
 summary.csv, coverage.csv, models.csv, replicates.csv, simulation.json,
-coverage.svg and errors.svg.`
+coverage.svg and errors.svg.
+
+--grid GRID.json runs a grid of cells instead (populations x sizes x
+numbers of lists x linkage-error rates x procedures; the file format is in
+the README and testdata/grid.json), writing summary.csv, coverage.csv,
+models.csv, replicates.csv and simulation.json with one row per cell.
+--shard I/N runs the I-th of N interleaved parts of the grid and writes
+DIR/part-I-of-N.json; "simulate merge PART..." checks that the parts are
+one grid, seed and version, none missing, and writes the same files as one
+unsharded run, byte for byte. With --outdir every finished cell goes to a
+checkpoint in DIR; after an interruption --resume continues from it.`
 
 func scenarioHelp() string {
 	var b strings.Builder
@@ -70,6 +82,9 @@ func scenarioHelp() string {
 var simulateFiles = []string{"summary.csv", "coverage.csv", "models.csv", "replicates.csv", "simulation.json", "coverage.svg", "errors.svg"}
 
 func runSimulate(e *env, args []string) error {
+	if len(args) > 0 && args[0] == "merge" {
+		return runSimulateMerge(e, args[1:])
+	}
 	m := e.auditFor("simulate") // written into the output directory
 	fs := newFlags(e, "simulate", strings.Replace(simulateSynopsis, "SCENARIOS", scenarioHelp(), 1))
 	scenario := fs.String("scenario", "", "a named scenario (see above)")
@@ -80,13 +95,22 @@ func runSimulate(e *env, args []string) error {
 	reps := fs.Int("reps", study.DefaultSimulationReps, fmt.Sprintf("number of simulated tables, 1 to %d", study.MaxSimulationReps))
 	scheme := fs.String("scheme", string(study.SchemeMultinomial), "how tables are drawn: multinomial (N fixed) or poisson")
 	bf := addBenchFlags(fs, simulateDefaultProcs)
+	gf := addGridFlags(fs)
 	pos, err := parseFlags(e, fs, args)
 	if err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *gf.grid != "" {
+		if len(pos) != 0 {
+			return usagef("simulate takes no positional arguments (the grid is --grid FILE)")
+		}
+		return runSimulateGrid(e, m, gf, bf, set)
+	}
 	switch {
+	case *gf.shard != "" || *gf.resume:
+		return usagef("--shard and --resume are used with --grid")
 	case len(pos) != 0:
 		return usagef("simulate takes no positional arguments (use --from TABLE.csv)")
 	case (*scenario == "") == (*from == ""):

@@ -8,7 +8,8 @@ import (
 	"github.com/morketall/morketall/mse"
 )
 
-// cliError is a command's failure: the exit code (DESIGN.md), the message
+// cliError is a command's failure: the exit code (0 ok, 1 failure, 2 usage
+// or bad input, 3 not estimable), the message
 // printed as "morketall: error: …" (empty when it was printed already)
 // and hints. Commands return it as an error value, as govulncheck does.
 type cliError struct {

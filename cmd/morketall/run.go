@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -15,7 +16,7 @@ import (
 	"github.com/morketall/morketall/internal/manifest"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes (a contract: scripts test them).
 const (
 	exitOK           = 0 // success
 	exitFailure      = 1 // the command ran and failed
@@ -42,7 +43,7 @@ type env struct {
 }
 
 // errorf prints "morketall: error: …" on stderr. Messages must never
-// contain an input value (DESIGN.md invariant 1).
+// contain an input value: errors name files, lines and columns only.
 func (e *env) errorf(format string, args ...any) {
 	fmt.Fprintf(e.stderr, "morketall: error: "+format+"\n", args...)
 }
@@ -77,7 +78,18 @@ func register(c *command) {
 }
 
 // run is the whole program behind main: it returns the exit code.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug must not print a stack trace at a user (nor anything of the
+		// data it was working on): one line, exit 1.
+		if p := recover(); p != nil {
+			if os.Getenv("MORKETALL_DEBUG") != "" {
+				panic(p)
+			}
+			fmt.Fprintf(stderr, "morketall: error: internal error: this is a bug in morketall; nothing was written. Run again with MORKETALL_DEBUG=1 for the details to report\n")
+			code = exitFailure
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, argv: args}
@@ -90,7 +102,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				return e.exit(c.run(e, []string{"-h"}))
+				// "help simulate merge" is "simulate merge -h".
+				return e.exit(c.run(e, append(slices.Clone(args[2:]), "-h")))
 			}
 			e.errorf("unknown command %q", args[1])
 			return exitUsage

@@ -14,6 +14,11 @@ import (
 // readTable opens and parses an overlap table ("-" is standard input),
 // printing warnings.
 func readTable(e *env, path string, strata []string) (*mse.Table, error) {
+	return readTableCovariates(e, path, strata, nil)
+}
+
+// readTableCovariates is readTable with declared covariate columns.
+func readTableCovariates(e *env, path string, strata, covariates []string) (*mse.Table, error) {
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -26,7 +31,7 @@ func readTable(e *env, path string, strata []string) (*mse.Table, error) {
 		defer f.Close()
 		r = f
 	}
-	t, warns, err := mse.ReadTable(r, &mse.ReadOptions{Strata: strata})
+	t, warns, err := mse.ReadTable(r, &mse.ReadOptions{Strata: strata, Covariates: covariates})
 	for _, w := range warns {
 		e.warnf("%q: %s", path, w)
 	}
@@ -35,8 +40,10 @@ func readTable(e *env, path string, strata []string) (*mse.Table, error) {
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "no \"count\" column"):
 			ce.hint("an overlap table has one 0/1 column per list and a count column; see the README's Estimate section")
-		case strings.Contains(msg, "list value must be 0 or 1") && len(strata) == 0:
-			ce.hint("if that column is a stratum (e.g. sex or region), declare it with --strata NAME; add --collapse to estimate the total table")
+		case strings.Contains(msg, "list value must be 0 or 1") && len(strata) == 0 && len(covariates) == 0:
+			ce.hint("if that column is a stratum (e.g. sex or region), declare it with --strata NAME (add --collapse to estimate the total table), or model it as a covariate with --covariates NAME")
+		case strings.Contains(msg, "list value must be 0 or 1"):
+			ce.hint("declare every column that is not a list with --strata or --covariates")
 		}
 		return nil, ce
 	}
@@ -47,7 +54,7 @@ func readTable(e *env, path string, strata []string) (*mse.Table, error) {
 // display.
 func trimPkg(err error) string {
 	s := err.Error()
-	for _, p := range []string{"mse: ", "loglin: ", "rcapture: ", "profile: ", "study: ", "methods: ", "report: ", "loglinear: ", "linkage: ", "pseudonym: "} {
+	for _, p := range []string{"mse: ", "covariates: ", "loglin: ", "rcapture: ", "profile: ", "study: ", "methods: ", "report: ", "loglinear: ", "linkage: ", "pseudonym: "} {
 		s = strings.TrimPrefix(s, p)
 	}
 	return s

@@ -362,7 +362,7 @@ func (d *decoder) Read(p []byte) (int, error) {
 		return len(out), err
 	}
 	k := copy(p, d.hold)
-	n, err := d.r.Read(p[k:len(p)])
+	n, err := d.r.Read(p[k:])
 	n += k
 	d.hold = d.hold[:0]
 	chunk := p[:n]

@@ -32,7 +32,20 @@ func Run(ctx context.Context, n int, newWorker func() func(i int) error, workers
 	var stop atomic.Bool
 	var mu sync.Mutex
 	failAt, failErr := n, error(nil)
+	var panicked any
 	work := func() {
+		defer func() {
+			// A panic in a worker is re-raised in the caller's goroutine,
+			// where the caller can recover it.
+			if p := recover(); p != nil {
+				mu.Lock()
+				if panicked == nil {
+					panicked = p
+				}
+				mu.Unlock()
+				stop.Store(true)
+			}
+		}()
 		body := newWorker()
 		for !stop.Load() {
 			start := int(next.Add(int64(chunk))) - chunk
@@ -68,6 +81,9 @@ func Run(ctx context.Context, n int, newWorker func() func(i int) error, workers
 			}()
 		}
 		wg.Wait()
+	}
+	if panicked != nil {
+		panic(panicked)
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -62,3 +62,20 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Fatalf("%d bodies ran after cancellation", ran.Load())
 	}
 }
+
+func TestRunReraisesAWorkersPanic(t *testing.T) {
+	defer func() {
+		if p := recover(); p != "boom" {
+			t.Fatalf("recovered %v, want the worker's panic", p)
+		}
+	}()
+	Run(context.Background(), 100, func() func(int) error {
+		return func(i int) error {
+			if i == 42 {
+				panic("boom")
+			}
+			return nil
+		}
+	})
+	t.Fatal("no panic")
+}

@@ -71,6 +71,9 @@ type view struct {
 	ModelsPlot  template.HTML
 	ModelsNote  string
 
+	Compare     *compareView
+	Assumptions *assumptionsView
+
 	Boot      bool
 	BootPlot  template.HTML
 	BootTable *table
@@ -80,6 +83,8 @@ type view struct {
 	StrataTable *table
 	StrataPlot  template.HTML
 	StrataNote  string
+
+	Groups groupsView // estimates by group (covariates)
 
 	LinkErr      *table
 	LinkErrNote  string
@@ -118,10 +123,20 @@ func build(in *Input, o Options) (*view, error) {
 		title = "Hidden victims of human trafficking: an estimate"
 	}
 	b.v = &view{Title: title, Publish: b.pub, Version: in.Version, Sources: in.Sources, ListNames: b.r.Lists}
+	if b.pub {
+		// A digest of an exact input (the overlap table) would undo the
+		// disclosure control: the few tables that round to the published
+		// counts can be tried against it. The published report names its
+		// inputs only.
+		b.v.Sources = nil
+		for _, s := range in.Sources {
+			b.v.Sources = append(b.v.Sources, Source{Role: s.Role, Name: s.Name})
+		}
+	}
 	if !in.Generated.IsZero() {
 		b.v.Generated = in.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.bootstrap, b.strata, b.linkage, b.linkErrors, b.method}
+	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.assumptions, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return nil, err
@@ -269,6 +284,8 @@ func (b *builder) methodText() string {
 		return fmt.Sprintf("a log-linear model for the %d lists fixed in advance by the analyst", k)
 	case r.Method == "stratified":
 		return fmt.Sprintf("separate log-linear models for each stratum (see the strata section), for the %d lists, whose estimates are added up", k)
+	case r.Covariates != nil:
+		return fmt.Sprintf("a log-linear model for the %d lists and the covariates %s (method %s), in which the lists' capture probabilities may differ by group while their dependence is shared", k, strings.Join(r.Covariates.Names, ", "), r.Method)
 	case strings.HasPrefix(r.Method, "rcapture"):
 		return fmt.Sprintf("the closed-population model %s of the R package Rcapture, for %d lists", strings.TrimPrefix(strings.TrimPrefix(r.Method, "rcapture"), ":"), k)
 	}

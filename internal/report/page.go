@@ -4,7 +4,7 @@ import "html/template"
 
 // Sections are the ids of the report's sections, in order. Every report
 // has all of them; a section without data says how to get it.
-var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "strata", "linkage", "assumptions", "method"}
+var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "strata", "groups", "linkage", "assumptions", "method"}
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -67,7 +67,7 @@ footer { margin-top: 36px; color: var(--muted); font-size: .88em; border-top: 1p
 <p class="subtitle">Multiple Systems Estimation from {{.Head.K}} agency lists{{with .Generated}} · generated {{.}}{{end}}</p>
 <nav aria-label="contents"><ol>
 <li><a href="#headline">The estimate</a></li><li><a href="#lists">The lists</a></li><li><a href="#overlaps">Overlaps</a></li>
-<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#strata">By stratum</a></li>
+<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#strata">By stratum</a></li><li><a href="#groups">By group</a></li>
 <li><a href="#linkage">Linkage</a></li><li><a href="#assumptions">Assumptions</a></li><li><a href="#method">Method and audit</a></li>
 </ol></nav>
 </header>
@@ -122,6 +122,11 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">Dots are the estimates of the best models (the chosen one in orange) with their 95% intervals conditional on each model; the dashed line is the number of people observed, below which no estimate can fall.</p>
 {{with .ModelsTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{with .ModelsNote}}<p class="note">{{.}}</p>{{end}}
+{{with .Compare}}<h3 id="comparison">Other methods</h3>
+<p>The same lists estimated by methods that make other assumptions: log-linear models (which allow for dependence between lists), Rcapture's models (some of which allow for people who are harder to find than others) and, where available, Bayesian models. When they agree, the estimate does not hang on one method's assumptions; when they disagree, the data cannot decide between the assumptions and the true uncertainty is larger than any one interval.</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+{{range .Warnings}}<p class="caveat">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="bootstrap">
@@ -138,6 +143,14 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 {{with .StrataTable}}<div class="scroll">{{template "table" .}}</div>{{end}}
 {{.StrataPlot}}
 {{with .StrataNote}}<p class="note">{{.}}</p>{{end}}
+</section>
+
+<section id="groups">
+<h2>Estimates by group</h2>
+{{with .Groups}}{{if .Show}}<p>{{.Intro}}</p>
+{{.Plot}}
+{{range .Tables}}<div class="scroll">{{template "table" .}}</div>
+{{end}}{{end}}{{with .Note}}<p class="note">{{.}}</p>{{end}}{{end}}
 </section>
 
 <section id="linkage">
@@ -158,6 +171,10 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 
 <section id="assumptions">
 <h2>What the estimate assumes, and when it fails</h2>
+{{with .Assumptions}}<p class="lead">{{.Sentence}}</p>
+{{.Plot}}
+<div class="scroll">{{template "table" .Table}}</div>
+<p class="note">{{.Note}}</p>{{end}}
 <p>Multiple Systems Estimation compares lists of the same population made independently by different agencies. If, for example, half of the people the police met were also met by the shelters, the shelters probably saw about half of all victims. With several lists and a statistical model for how they depend on each other, the same idea gives an estimate of everyone, including people no agency saw. The method is used by the UK Home Office, the Netherlands and UNODC for exactly this question. It is only as good as four assumptions:</p>
 <ol>
 <li><strong>The same population over the same period.</strong> All lists must cover the same people in the same period (a closed population). People who arrive, leave the country or are returned during the period, or lists that cover different years, bias the estimate. The estimate is for the period of the lists, not for a single day.</li>
@@ -172,8 +189,8 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <h2>Method and audit</h2>
 <dl class="kv">{{range .Fit}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
 {{with .Warnings}}<h3>Warnings</h3><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th><th>SHA-256</th></tr></thead><tbody>
-{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td><td><code>{{.SHA256}}</code></td></tr>{{end}}
+{{with .Sources}}<h3>Inputs</h3><table id="sources"><thead><tr><th>role</th><th>file</th>{{if not $.Publish}}<th>SHA-256</th>{{end}}</tr></thead><tbody>
+{{range .}}<tr><td>{{.Role}}</td><td>{{.Name}}</td>{{if not $.Publish}}<td><code>{{.SHA256}}</code></td>{{end}}</tr>{{end}}
 </tbody></table>{{end}}
 </section>
 <footer>Made with morketall{{with .Version}} {{.}}{{end}}, privacy-preserving Multiple Systems Estimation. {{if .Publish}}Disclosure control: counts are rounded to multiples of 3 with totals kept consistent (a 0 means 0, 1 or 2); lists with fewer than 3 people and strata with fewer than 10 are withheld; estimates are rounded to the nearest 10.{{else}}INTERNAL report: do not publish.{{end}}</footer>

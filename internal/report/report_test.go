@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -143,7 +144,17 @@ var (
 // absent.
 func TestPublishedReportDisclosure(t *testing.T) {
 	in := fixture(t)
+	const digest = "9f2c4b7a1e8d6f3c5b0a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"
+	in.Sources = []Source{{Role: "table", Name: "table.csv", SHA256: digest}}
+	if internal := render(t, in, false); !strings.Contains(internal, digest) {
+		t.Error("the internal report does not show the input's digest")
+	}
 	html := render(t, in, true)
+	// The digest of the exact table would let anyone try the few tables
+	// that round to the published counts.
+	if strings.Contains(html, digest) || !strings.Contains(html, "table.csv") {
+		t.Error("the published report shows the digest of an exact input, or not its name")
+	}
 	if !strings.Contains(html, "banner published") || strings.Contains(html, "banner internal") {
 		t.Error("published report not labelled as such")
 	}
@@ -327,5 +338,51 @@ func TestListBarsLabelled(t *testing.T) {
 	i500, i50, i5 := strings.Index(s, ">500<"), strings.Index(s, ">50<"), strings.Index(s, ">5<")
 	if i500 < 0 || i50 < 0 || i5 < 0 || !(i500 < i50 && i50 < i5) {
 		t.Errorf("labels not in bar order: %d %d %d", i500, i50, i5)
+	}
+}
+
+// TestComparisonSection: the report shows Result.Comparison as given,
+// rows, intervals and warnings, and rounds it when publishing.
+func TestComparisonSection(t *testing.T) {
+	in := fixture(t)
+	e1, lo1, hi1 := 13444.1, 11985.1, 15165.9
+	e2, lo2 := 30623.2, 8772.2
+	in.Result.Comparison = &mse.Comparison{
+		Rows: []mse.ComparisonRow{
+			{Procedure: "auto/conditional", Estimate: in.Result.Estimate},
+			{Procedure: "Mt/profile", Estimate: &e1, Lower95: &lo1, Upper95: &hi1, IntervalMethod: "profile", Conditional: true},
+			{Procedure: "Mth-Gamma3.5/profile", Estimate: &e2, Lower95: &lo2, Open95: true, IntervalMethod: "profile", Conditional: true},
+			{Procedure: "latent-class/posterior", Status: mse.StatusNotConverged, Reason: "the chains disagree"},
+		},
+		Warnings: []string{"The data show signs that some people are much harder to find than others."},
+	}
+	html := render(t, in, false)
+	for _, want := range []string{`id="comparison-table"`, "11,985 – 15,166", "at least 8,772 (no upper limit)", "the chains disagree", "much harder to find than others"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("comparison section lacks %q", want)
+		}
+	}
+	round := func(x float64) string { return fmtInt(int(math.Round(disclosure.RoundEstimate(x)))) }
+	if pub := render(t, in, true); strings.Contains(pub, "11,985") || !strings.Contains(pub, round(lo1)+" – "+round(hi1)) {
+		t.Error("published comparison not rounded as the other estimates are")
+	}
+}
+
+// TestAssumptionsSection: the estimate under "the unseen are k times
+// harder to find" as given, with its sentence.
+func TestAssumptionsSection(t *testing.T) {
+	in := fixture(t)
+	e1, e2 := *in.Result.Estimate, *in.Result.Estimate*1.9
+	in.Result.Assumptions = &mse.AssumptionSensitivity{Model: "[123,25,34]",
+		Points:   []mse.AssumptionPoint{{Harder: 1, Estimate: e1, KWay: &mse.KWayRefit{Estimate: e1}}, {Harder: 2, Estimate: e2, KWay: &mse.KWayRefit{Estimate: e1 * 1.08}}, {Harder: 0.5, Estimate: e1 * 0.6}},
+		Sentence: "If the people no agency saw are half as likely to be found as the model assumes for them, the total is about 48,092 rather than 25,311."}
+	html := render(t, in, false)
+	for _, want := range []string{`id="assumptions-table"`, "half as likely to be found", "2 times as hard", "2 times as easy", "Gerritse"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("assumptions section lacks %q", want)
+		}
+	}
+	if pub := render(t, in, true); strings.Contains(pub, "48,092") {
+		t.Error("the published report quotes an exact estimate")
 	}
 }

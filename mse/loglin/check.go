@@ -8,7 +8,7 @@ import (
 )
 
 // CheckEntry is one model's existence and identifiability check, an
-// entry of the check JSON (DESIGN.md).
+// entry of the check JSON (morketall check --json).
 type CheckEntry struct {
 	Model string `json:"model"`
 	Named string `json:"named"`

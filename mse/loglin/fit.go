@@ -68,6 +68,9 @@ func cellCounts(t *mse.Table) ([]float64, error) {
 	if len(t.Strata) > 0 {
 		return nil, fmt.Errorf("mse: table is stratified: estimate each stratum (mse.Table.Stratum) or collapse it")
 	}
+	if len(t.Covariates) > 0 {
+		return nil, mse.UsageError("loglin: the table has covariates, which these models do not use: drop them (mse.Table.DropCovariates) or use a covariate method")
+	}
 	if t.K() > loglinear.MaxFactors {
 		return nil, fmt.Errorf("%w: %d lists; models are fitted for at most %d", mse.ErrModel, t.K(), loglinear.MaxFactors)
 	}

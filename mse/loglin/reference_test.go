@@ -91,15 +91,6 @@ func countsByCode(t *mse.Table) []float64 {
 	return y
 }
 
-func pairTerm(t *mse.Table, name string) mse.Term {
-	a, b, _ := strings.Cut(name, ":")
-	i, j := slices.Index(t.Lists, a), slices.Index(t.Lists, b)
-	if i < 0 || j < 0 {
-		panic("unknown pair " + name)
-	}
-	return mse.Term(1)<<uint(i) | mse.Term(1)<<uint(j)
-}
-
 func allPairsModel(k int) mse.Model {
 	m, _ := mse.NewModel(k, pairsOf(k))
 	return m

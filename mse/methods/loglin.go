@@ -30,6 +30,8 @@ func init() {
 			return loglin.Auto{PThresh: s.PThresh, MaxOrder: s.MaxOrder, NTop: s.NTop}, nil
 		}})
 
+	compared = append(compared, "auto/bca")
+
 	defineFlag("model", func(fs *flag.FlagSet, s *Settings) {
 		fs.StringVar(&s.Model, "model", "", "the model for --method fixed, e.g. [12,13,3] or [LA:NG, GO]")
 	})

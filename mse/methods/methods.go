@@ -42,6 +42,10 @@ type Settings struct {
 	Chains, Iter, Burnin, Thin int
 	// Extra holds a family's further settings by flag name, as given.
 	Extra map[string]string
+	// Covariates are the covariate columns the table declares (the
+	// estimate command's --covariates): Choose then picks a method that
+	// models them and refuses one that does not.
+	Covariates []string
 	// Given names the settings set explicitly (flag names: "model",
 	// "pthresh", "maxorder", "ntop", "rcapture"). A given zero is an
 	// error, not the default, and a given setting the method does not use
@@ -59,11 +63,25 @@ type entry struct {
 	build   func(s Settings) (mse.Method, error)
 }
 
+// covariateMethods names the methods that model a table's covariates;
+// covariateDefault and covariateFixed are those Choose picks for a table
+// with covariates when --method is not given (without and with --model).
+// The covariate family's file sets them.
+var (
+	covariateMethods                 = map[string]bool{}
+	covariateDefault, covariateFixed string
+)
+
+// familyOrder places each family's entries in help and in Names; a
+// family not listed comes last, in registration order.
+var familyOrder = []string{"main", "fixed", "stepwise", "bic", "aic", "auto"}
+
 // registry holds the methods in the order help lists them; each family's
 // file of this package adds its entries from init, in file order.
 var registry []entry
 
-// register adds a method.
+// register adds a method. The log-linear methods come first whatever the
+// order in which the families' files register (familyOrder).
 func register(e entry) {
 	for _, x := range registry {
 		if x.name == e.name {
@@ -71,11 +89,26 @@ func register(e entry) {
 		}
 	}
 	registry = append(registry, e)
+	rank := func(name string) int {
+		if i := slices.Index(familyOrder, name); i >= 0 {
+			return i
+		}
+		return len(familyOrder)
+	}
+	slices.SortStableFunc(registry, func(a, b entry) int { return rank(a.name) - rank(b.name) })
 }
 
 // aliases resolve names that are not registry entries (each Rcapture
 // model is a method name of its own, as procedures write them).
 var aliases []func(name string) (entry, bool)
+
+// compared are the procedures ("method/interval") that a comparison runs
+// by default (estimate --compare), in order; each family adds its own.
+var compared []string
+
+// Compared returns the procedures a comparison of methods runs by
+// default.
+func Compared() []string { return slices.Clone(compared) }
 
 // lookup finds a method by name. Each Rcapture model is also a method
 // name of its own ("Mth-Chao"), as the study suite's procedures write
@@ -138,11 +171,36 @@ func (s Settings) Check() error {
 	return nil
 }
 
+// ordered is the registry in help order: the methods for tables with
+// covariates (whose family file initialises first) after the others.
+func ordered() []entry {
+	out := make([]entry, 0, len(registry))
+	for _, cov := range []bool{false, true} {
+		for _, e := range registry {
+			if covariateMethods[e.name] == cov {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
 // Names lists the method names (without the Rcapture model names).
 func Names() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name
+	}
+	return out
+}
+
+// CovariateMethods lists the methods that model covariates.
+func CovariateMethods() []string {
+	var out []string
+	for _, e := range ordered() {
+		if covariateMethods[e.name] {
+			out = append(out, e.name)
+		}
 	}
 	return out
 }
@@ -156,7 +214,7 @@ func Uses(name string) []string {
 // Summary is the one-line help of each method, "name: summary", in order.
 func Summary() []string {
 	out := make([]string, len(registry))
-	for i, e := range registry {
+	for i, e := range ordered() {
 		out[i] = e.name + ": " + e.summary
 	}
 	return out
@@ -188,13 +246,6 @@ func Flags(fs *flag.FlagSet, skip ...string) *Settings {
 		}
 	}
 	return s
-}
-
-// extraFlag defines a string flag stored in Settings.Extra.
-func extraFlag(name, usage string) {
-	defineFlag(name, func(fs *flag.FlagSet, s *Settings) {
-		fs.Func(name, usage, func(v string) error { s.Extra[name] = v; return nil })
-	})
 }
 
 func init() {
@@ -230,6 +281,19 @@ func (s *Settings) Parsed(fs *flag.FlagSet) {
 // --method's value and methodGiven whether it was set. --rcapture alone
 // means the rcapture method, --model alone the fixed method.
 func (s *Settings) Choose(method string, methodGiven bool) (mse.Method, error) {
+	if len(s.Covariates) > 0 {
+		switch {
+		case !methodGiven && s.Given["model"]:
+			method = covariateFixed
+		case !methodGiven:
+			method = covariateDefault
+		default:
+			if _, ok := lookup(method); ok && !covariateMethods[method] {
+				return nil, fmt.Errorf("methods: method %s does not model covariates: use one of %s, or leave out --covariates to estimate without them", method, strings.Join(CovariateMethods(), ", "))
+			}
+		}
+		return New(method, *s)
+	}
 	if !methodGiven {
 		switch {
 		case s.Given["rcapture"] && s.Given["model"]:

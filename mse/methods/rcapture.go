@@ -30,6 +30,9 @@ func init() {
 		}
 		return entry{name: name, build: func(Settings) (mse.Method, error) { return rcapture.Method{Model: m}, nil }}, true
 	})
+	// Mt is the baseline the heterogeneity models are judged against;
+	// Mh-Darroch's lower limit is a cheap sign of heterogeneity.
+	compared = append(compared, "Mt/profile", "Mh-Darroch/profile", "Mth-Chao/profile", "Mth-Darroch/profile", "Mth-Gamma3.5/profile")
 	defineFlag("rcapture", func(fs *flag.FlagSet, s *Settings) {
 		fs.StringVar(&s.Rcapture, "rcapture", "", "an Rcapture model: "+strings.Join(RcaptureModels(), "|"))
 	})

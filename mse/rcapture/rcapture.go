@@ -228,6 +228,9 @@ func newRCTable(t *mse.Table) (*rcTable, error) {
 	if k < 2 || k > MaxLists {
 		return nil, fmt.Errorf("%w: %d lists, need 2 to %d", ErrInput, k, MaxLists)
 	}
+	if len(t.Covariates) > 0 {
+		return nil, mse.UsageError("rcapture: the table has covariates, which these models do not use: drop them (mse.Table.DropCovariates) or use a covariate method")
+	}
 	counts := t.Cells()
 	rt := &rcTable{k: k, cells: loglinear.AllCells(k)}
 	rt.y = make([]float64, len(rt.cells))

@@ -90,6 +90,11 @@ func LinkageError(ctx context.Context, t *mse.Table, estimate func(context.Conte
 	if err != nil {
 		return nil, err
 	}
+	if t != nil && len(t.Covariates) > 0 {
+		// The perturbation splits and merges capture patterns; it does
+		// not know how a merge would combine two people's covariates.
+		return nil, fmt.Errorf("%w: the linkage-error perturbation does not carry covariates: drop them (mse.Table.DropCovariates) to study the table without them", ErrLinkageError)
+	}
 	base, err := estimate(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("study: estimate of the table as given: %w", err)

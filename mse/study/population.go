@@ -1,18 +1,5 @@
 package study
 
-// Simulation studies (this file, simstudy.go, procedure.go) ask of a
-// procedure what no single data set can: would it have found the truth?
-// A Population of known size — a named scenario or the parametric
-// population of a fitted model — is sampled many times (Sample), every
-// Procedure (a method and an interval) is run on every table (Simulate),
-// and its bias, errors, interval coverage and model choices are
-// summarised. InternalConsistency (consistency.go) and ListSensitivity
-// (sensitivity.go) apply the same procedures to a real table instead.
-//
-// Randomness is explicit: table r comes from its own PCG stream seeded by
-// (seed, r), and each procedure's bootstrap on it from a seed derived
-// from (seed, r, procedure), so results depend on the seed alone.
-
 import (
 	"context"
 	"errors"
@@ -309,12 +296,7 @@ func NewScenario(name string, opts *ScenarioOptions) (*Population, error) {
 	if opts != nil {
 		o = *opts
 	}
-	base, k := name, 0
-	if i := strings.LastIndexByte(name, '-'); i > 0 {
-		if v, err := strconv.Atoi(name[i+1:]); err == nil {
-			base, k = name[:i], v
-		}
-	}
+	base, k := splitScenario(name)
 	if o.Lists != 0 {
 		if k != 0 && k != o.Lists {
 			return nil, fmt.Errorf("%w: scenario %q names %d lists but %d were asked for", ErrPopulation, name, k, o.Lists)

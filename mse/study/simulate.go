@@ -31,6 +31,12 @@ type SimulationOptions struct {
 	// Default false: each table is tidied as ReadTable tidies a file, so
 	// that the procedures see what a user would give them.
 	KeepNonInformative bool
+	// Missed and False are linkage-error rates, each in [0, 1]: every
+	// drawn table is perturbed as LinkageError perturbs a table (a share
+	// Missed of the true links missed, about a share False of the links
+	// made false) before it is estimated, while the truth stays the drawn
+	// population. Default 0: the tables as drawn.
+	Missed, False float64
 	// RunOptions are passed to every estimate (bootstrap size, threshold,
 	// seed, context, progress: one step per table and procedure).
 	RunOptions
@@ -44,6 +50,10 @@ type SimulationResult struct {
 	Scheme     string         `json:"scheme"`
 	Seed       uint64         `json:"seed"`
 	NBoot      int            `json:"nboot,omitempty"`
+	// Missed and False are the linkage-error rates applied to the drawn
+	// tables (SimulationOptions).
+	Missed float64 `json:"missed,omitempty"`
+	False  float64 `json:"false,omitempty"`
 	// Procedures in the order given; Summaries has one entry for each.
 	Procedures []string            `json:"procedures"`
 	Summaries  []SimulationSummary `json:"summaries"`
@@ -66,7 +76,8 @@ type PopulationInfo struct {
 type SimulationReplicate struct {
 	Rep int `json:"rep"`
 	// Truth is the replicate's population size; Observed the cases on
-	// at least one list; Lists the number of lists left after tidying.
+	// at least one list (after linkage errors, when there are any: what
+	// the procedures see); Lists the number of lists left after tidying.
 	Truth    int `json:"truth"`
 	Observed int `json:"observed"`
 	Lists    int `json:"lists"`
@@ -138,12 +149,16 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 	if pop == nil || pop.K() < 2 || len(pop.Probs) != 1<<uint(pop.K()) {
 		return nil, fmt.Errorf("%w: no population", ErrPopulation)
 	}
+	if !(o.Missed >= 0 && o.Missed <= 1) || !(o.False >= 0 && o.False <= 1) {
+		return nil, fmt.Errorf("%w: linkage-error rates must be in [0, 1]", ErrPopulation)
+	}
 	run := o.RunOptions.withDefaults()
 	if err := run.check(procs); err != nil {
 		return nil, err
 	}
 	root := *run.Seed
 	tableSeed := seed.Mix(root, "table")
+	linkSeed := seed.Mix(root, "linkage")
 	type rep struct {
 		truth, observed, lists int
 	}
@@ -153,6 +168,12 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 		t, truth, err := pop.Sample(rand.NewPCG(tableSeed, uint64(r)), o.Scheme)
 		if err != nil {
 			return nil, err
+		}
+		if o.Missed > 0 || o.False > 0 {
+			t, _, _, _ = perturb(t, splitStrata(t), o.Missed, o.False, seed.Stream(linkSeed, uint64(r)))
+			if len(t.Rows) == 0 {
+				t, _ = mse.NewTable(t.Lists, []mse.Pattern{1}, []int{0})
+			}
 		}
 		reps[r] = rep{truth: truth, observed: t.N(), lists: t.K()}
 		reason := ""
@@ -178,9 +199,8 @@ func Simulate(ctx context.Context, pop *Population, procs []Procedure, opts *Sim
 		return nil, err
 	}
 	res := &SimulationResult{
-		Population: PopulationInfo{Name: pop.Name, Description: pop.Description, Lists: slices.Clone(pop.Lists),
-			N: pop.N, ExpectedObserved: pop.ExpectedObserved(), Model: pop.Model},
-		Reps: o.Reps, Scheme: string(o.Scheme), Seed: root,
+		Population: infoOf(pop),
+		Reps:       o.Reps, Scheme: string(o.Scheme), Seed: root, Missed: o.Missed, False: o.False,
 		Replicates: make([]SimulationReplicate, len(jobs)),
 	}
 	for _, p := range procs {
