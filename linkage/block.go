@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 )
@@ -51,15 +51,15 @@ func cmpPair(a, b pair) int {
 		}
 		return 1
 	}
-	al, bl := binary.BigEndian.Uint32(a.tok[8:]), binary.BigEndian.Uint32(b.tok[8:])
+	al, bl := binary.BigEndian.Uint16(a.tok[8:]), binary.BigEndian.Uint16(b.tok[8:])
 	if al != bl {
 		if al < bl {
 			return -1
 		}
 		return 1
 	}
-	if a.rec != b.rec {
-		if a.rec < b.rec {
+	if ar, br := a.rec(), b.rec(); ar != br {
+		if ar < br {
 			return -1
 		}
 		return 1
@@ -235,19 +235,20 @@ func (s *sorter) blockKey(in *input, k, limit int, b *blocks) {
 		for i := range ps {
 			d := ps[i].tok[0]
 			buf[pos[d]] = ps[i]
-			buf[pos[d]].rec += off
+			buf[pos[d]].setRec(ps[i].rec() + off)
 			pos[d]++
 			if b.token != nil {
-				b.token[ps[i].rec+off] = 1
+				b.token[ps[i].rec()+off] = 1
 			}
 		}
 		l.pairs[k] = nil
 	}
 	// The lists' pairs of this key are garbage now; collecting them at
-	// once keeps the heap near its live size instead of letting it grow
+	// once, and giving their pages back to the system, keeps the heap and
+	// the resident memory near the live size instead of letting them grow
 	// to twice that (the pacer's default) on inputs of gigabytes.
 	if n > 1<<20 {
-		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	b.withToken = n
 	for d := range 256 {
@@ -304,11 +305,11 @@ func less(a, b *pair) bool {
 	if ah != bh {
 		return ah < bh
 	}
-	al, bl := binary.BigEndian.Uint32(a.tok[8:]), binary.BigEndian.Uint32(b.tok[8:])
+	al, bl := binary.BigEndian.Uint16(a.tok[8:]), binary.BigEndian.Uint16(b.tok[8:])
 	if al != bl {
 		return al < bl
 	}
-	return a.rec < b.rec
+	return a.rec() < b.rec()
 }
 
 // insertionSort sorts a short run of pairs; long runs (only possible with
@@ -338,7 +339,7 @@ func (b *blocks) scan(ps []pair, limit int) {
 		if f >= 2 {
 			if b.token != nil {
 				for _, p := range ps[i:j] {
-					b.token[p.rec] = uint32(2 + b.shared)
+					b.token[p.rec()] = uint32(2 + b.shared)
 				}
 				b.freq = append(b.freq, uint32(f))
 			}
@@ -348,7 +349,7 @@ func (b *blocks) scan(ps []pair, limit int) {
 				b.overLimitRecords += f
 			} else {
 				for _, p := range ps[i:j] {
-					b.recs = append(b.recs, p.rec)
+					b.recs = append(b.recs, p.rec())
 				}
 				b.ends = append(b.ends, uint32(len(b.recs)))
 			}

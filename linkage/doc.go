@@ -136,8 +136,8 @@
 //
 // # Scale
 //
-// Tokens are decoded and their first 96 bits grouped with radix passes
-// (two different HMAC tokens share them with probability 2^-96); the
+// Tokens are decoded and their first 80 bits grouped with radix passes
+// (two different HMAC tokens share them with probability 2^-80); the
 // tokens of block keys, which have few distinct values, are interned per
 // file instead. Records are numbered 0..N-1 and the persons are two
 // union-find forests over them, one 32-byte node per record. Files are
@@ -145,8 +145,9 @@
 // 10 million records of 8 lists with the eleven exact keys of the
 // default schema (3.3 GB of files, no Bloom columns) took 15.5–16.5 s on
 // two cores and 2.9 GB at peak (23 s of CPU); with the Bloom key and the
-// three block keys (4.2 GB of files) it takes 36–42 s of CPU and 3.2 GB
-// at peak, half of the CPU reading and checking the files. See
+// three block keys (4.2 GB of files) it takes 36–42 s of CPU and 2.7 GB
+// at peak (2.6 GB of heap), half of the CPU reading and checking the
+// files. See
 // BenchmarkLink in package benchmarks.
 //
 // # Scored links

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -300,9 +301,9 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if in.n > 1<<20 {
 		// The token pairs are garbage now, and what the linking allocates
 		// next would otherwise grow the heap to twice its live size
-		// before the next collection. The big arrays hold no pointers, so
-		// a collection costs little.
-		runtime.GC()
+		// before the next collection; their pages go back to the system.
+		// The big arrays hold no pointers, so a collection costs little.
+		debug.FreeOSMemory()
 	}
 	strata := make([]int, len(o.Strata))
 	for i, s := range o.Strata {

@@ -50,19 +50,25 @@ const maxBlockTokens = 1 << 22
 
 // maxLocalValues bounds the distinct strings of one covariate column in
 // one file, missing values included.
-const maxLocalValues = math.MaxUint16
+// Local ids are bytes: a file with more distinct strings than a byte
+// holds has more known values than maxValues, which the global vocabulary
+// refuses anyway.
+const maxLocalValues = math.MaxUint8
 
-// pair is one token of one record for one key: the first 96 bits of the
+// pair is one token of one record for one key: the first 80 bits of the
 // token (two different tokens, HMAC outputs, share them with probability
-// 2^-96; among ten million tokens the chance of any such pair is below
-// 10^-14), in 16 bytes with the record.
+// 2^-80; among ten million tokens of a key the chance of any such pair is
+// below 10^-10), and the record, in 14 bytes.
 type pair struct {
 	tok [tokBytes]byte
-	rec uint32 // record number within its list while reading; global after sorting
+	r   [4]byte // record number (little-endian) within its list while reading; global after sorting
 }
 
+func (p *pair) rec() uint32     { return binary.LittleEndian.Uint32(p.r[:]) }
+func (p *pair) setRec(r uint32) { binary.LittleEndian.PutUint32(p.r[:], r) }
+
 // tokBytes is how much of a token linkage compares.
-const tokBytes = 12
+const tokBytes = 10
 
 // list is one input while and after reading.
 type list struct {
@@ -83,8 +89,8 @@ type list struct {
 	bloom     []bloomFilter
 	chash     []uint64  // a hash of each record's values (all but the record id)
 	ids       [][8]byte // record ids, when kept
-	cov       []uint16  // rows×C local value ids
-	vocab     []map[string]uint16
+	cov       []uint8  // rows×C local value ids
+	vocab     []map[string]uint8
 	values    [][]string // per column: local id → value
 }
 
@@ -309,11 +315,11 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 		l.ids = make([][8]byte, 0, want)
 	}
 	l.missing = make([]int, nk)
-	l.cov = make([]uint16, 0, want*nc)
-	l.vocab = make([]map[string]uint16, nc)
+	l.cov = make([]uint8, 0, want*nc)
+	l.vocab = make([]map[string]uint8, nc)
 	l.values = make([][]string, nc)
 	for c := range l.vocab {
-		l.vocab[c] = map[string]uint16{}
+		l.vocab[c] = map[string]uint8{}
 	}
 	for {
 		f, err := l.rd.Next()
@@ -386,7 +392,7 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 					ch = mixHash(ch, binary.LittleEndian.Uint64(p.tok[:8]))
 					continue
 				}
-				p.rec = rec
+				p.setRec(rec)
 				l.pairs[ro] = append(l.pairs[ro], p)
 			}
 		}
@@ -398,7 +404,7 @@ func (l *list) readBody(ctx context.Context, keepIDs bool) error {
 				if len(l.values[c]) >= maxLocalValues {
 					return &FileError{File: l.src.Name, Line: l.rd.Line(), Column: h.Covariates[c], Err: fmt.Errorf("%w: more than %d; covariates must be coarse", ErrVocabulary, maxValues)}
 				}
-				id = uint16(len(l.values[c]))
+				id = uint8(len(l.values[c]))
 				l.values[c] = append(l.values[c], string(v))
 				l.vocab[c][string(v)] = id
 			}
@@ -480,12 +486,12 @@ func (t *internTable) grow(vals [][tokBytes]byte) {
 
 // lookup finds a covariate value's local id: a short scan for the usual
 // handful of values, a map beyond.
-func (l *list) lookup(c int, v []byte) (uint16, bool) {
+func (l *list) lookup(c int, v []byte) (uint8, bool) {
 	vals := l.values[c]
 	if len(vals) <= 16 {
 		for i, s := range vals {
 			if s == string(v) {
-				return uint16(i), true
+				return uint8(i), true
 			}
 		}
 		return 0, false
