@@ -89,7 +89,7 @@ type list struct {
 	bloom     []bloomFilter
 	chash     []uint64  // a hash of each record's values (all but the record id)
 	ids       [][8]byte // record ids, when kept
-	cov       []uint8  // rows×C local value ids
+	cov       []uint8   // rows×C local value ids
 	vocab     []map[string]uint8
 	values    [][]string // per column: local id → value
 }
