@@ -317,6 +317,16 @@ type Posterior struct {
 	// methods). Either may be absent.
 	Draws        []float64 `json:"draws,omitempty"`
 	Distribution []Mass    `json:"distribution,omitempty"`
+	// Classes is the posterior distribution of the number of occupied
+	// latent classes (a latent-class method), fewest first.
+	Classes []ClassCount `json:"classes,omitempty"`
+}
+
+// ClassCount is the posterior probability of one number of occupied
+// latent classes.
+type ClassCount struct {
+	Classes int     `json:"classes"`
+	Share   float64 `json:"share"`
 }
 
 // Mass is the posterior probability of one value of N.
@@ -337,6 +347,10 @@ type Diagnostics struct {
 	// Other holds further diagnostics by name (R̂ of the log-likelihood,
 	// the share of chains at a truncation level, …).
 	Other map[string]float64 `json:"other,omitempty"`
+	// Traces are the draws of N of each chain in order, thinned evenly to
+	// a few hundred per chain, for trace plots; present also when the
+	// chains did not converge.
+	Traces [][]float64 `json:"traces,omitempty"`
 }
 
 // LinkageErrorResult is a linkage-error sensitivity analysis: how the

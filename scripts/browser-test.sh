@@ -59,7 +59,7 @@ for report in "$internal" "$published"; do
 		grep -E "CONSOLE|Uncaught|Refused to|Failed to load|net::ERR" "$log" >&2
 		fail=1
 	fi
-	for id in headline lists overlaps models bootstrap strata linkage assumptions method; do
+	for id in headline lists overlaps models bootstrap posterior strata linkage assumptions method; do
 		check "$dom" "section #$id missing" "<section id=\"$id\""
 	done
 	check "$dom" "no estimate in the headline" 'id="estimate"'
@@ -85,6 +85,56 @@ for report in "$internal" "$published"; do
 	fi
 	n=$(grep -o "<svg" "$dom" | wc -l)
 	echo "browser-test: $name: $n plots, $(wc -c <"$dom") bytes of DOM" >&2
+	chrome --hide-scrollbars --window-size=1100,4200 --screenshot="$out/$name.png" "file://$(realpath "$report")" >/dev/null 2>&1 || {
+		echo "browser-test: FAIL: no screenshot of $name" >&2
+		fail=1
+	}
+	[ -s "$out/$name.png" ] && echo "browser-test: screenshot $out/$name.png" >&2
+done
+
+# The posterior section: a latent-class estimate whose chains agree and
+# one whose chains cannot (far too short for the Dutch table's two modes).
+echo "browser-test: latent-class estimates into $out" >&2
+go build -o "$out/morketall" ./cmd/morketall # go run would turn exit code 3 into 1
+"$out/morketall" estimate --method latent-class --seed 1 --json -o "$out/lc-ok.json" --force testdata/western.csv >/dev/null
+"$out/morketall" report -o "$out/lc-ok.html" --force --table testdata/western.csv "$out/lc-ok.json" >/dev/null 2>&1
+set +e
+"$out/morketall" estimate --method latent-class --seed 1 --burnin 50 --iter 40 --thin 1 --json -o "$out/lc-nc.json" --force testdata/ned.csv >/dev/null 2>&1
+code=$?
+"$out/morketall" report -o "$out/lc-nc.html" --force --table testdata/ned.csv "$out/lc-nc.json" >/dev/null 2>&1
+set -e
+if [ "$code" -ne 3 ]; then
+	echo "browser-test: FAIL: a latent-class estimate that does not converge exited $code, not 3" >&2
+	fail=1
+fi
+for report in "$out/lc-ok.html" "$out/lc-nc.html"; do
+	name="$(basename "$report" .html)"
+	dom="$out/$name.dom.html"
+	log="$out/$name.console.log"
+	chrome --enable-logging=stderr --v=0 --dump-dom "file://$(realpath "$report")" >"$dom" 2>"$log" || {
+		echo "browser-test: FAIL: chromium could not load $name" >&2
+		fail=1
+	}
+	if grep -E "CONSOLE|Uncaught|Refused to|Failed to load|net::ERR" "$log" >/dev/null; then
+		echo "browser-test: FAIL: console errors in $name" >&2
+		fail=1
+	fi
+	for id in headline posterior method; do
+		check "$dom" "section #$id missing" "<section id=\"$id\""
+	done
+	check "$dom" "no verdict on the chains" 'id="posterior-verdict"'
+	check "$dom" "no trace plot" 'aria-label="Trace of the total in each chain"'
+	if [ "$name" = lc-ok ]; then
+		check "$dom" "no posterior histogram" 'aria-label="Posterior distribution of the total"'
+		check "$dom" "the chains do not agree" 'chains agree'
+	else
+		check "$dom" "no 'not converged' headline" 'not converged'
+		check "$dom" "the chains' disagreement is not said" 'chains disagree'
+		if grep -q 'aria-label="Posterior distribution of the total"' "$dom"; then
+			echo "browser-test: FAIL: $name shows a posterior of chains that disagree" >&2
+			fail=1
+		fi
+	fi
 	chrome --hide-scrollbars --window-size=1100,4200 --screenshot="$out/$name.png" "file://$(realpath "$report")" >/dev/null 2>&1 || {
 		echo "browser-test: FAIL: no screenshot of $name" >&2
 		fail=1

@@ -47,7 +47,8 @@ are conditional on the selected model and too narrow when the choice of
 model is uncertain; so is parametric (cov-* methods on complete
 covariates: mse's parametric bootstrap of the selected model).
 
-Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable.`
+Exit codes: 0 estimated, 1 failure, 2 bad usage or input, 3 not estimable
+(or, for a Markov chain method, chains that do not agree: not converged).`
 
 // estimateFlags are the flags of the estimate command.
 type estimateFlags struct {
@@ -252,7 +253,7 @@ func runEstimate(e *env, args []string) error {
 		if *f.asJSON {
 			return exitCode(exitNotEstimable)
 		}
-		return notEstimablef("%s: %s", strings.ReplaceAll(string(res.Status), "_", " "), res.Reason)
+		return notEstimablef("%s: %s", statusWords(res.Status), res.Reason)
 	}
 	return nil
 }
@@ -298,7 +299,10 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 		}
 	}
 	if !r.Estimated() {
-		fmt.Fprintf(tw, "status\t%s: %s\n", strings.ReplaceAll(string(r.Status), "_", " "), r.Reason)
+		fmt.Fprintf(tw, "status\t%s: %s\n", statusWords(r.Status), r.Reason)
+		if d := r.Diagnostics; d != nil {
+			fmt.Fprintf(tw, "chains\t%s\n", diagnosticsLine(d))
+		}
 		tw.Flush()
 		if len(r.Strata) > 0 {
 			printStrata(w, r)
@@ -319,6 +323,9 @@ func printEstimate(w io.Writer, path string, r *mse.Result) {
 			}
 			fmt.Fprintf(tw, "\tterms held at -Inf (empty margins): %s\n", strings.Join(names, ", "))
 		}
+	}
+	if d := r.Diagnostics; d != nil {
+		fmt.Fprintf(tw, "chains\t%s\n", diagnosticsLine(d))
 	}
 	if b := r.Bootstrap; b != nil {
 		fmt.Fprintf(tw, "bootstrap\t%d replicates (seed %d), model selection repeated in each", b.NBoot, b.Seed)
@@ -416,6 +423,20 @@ func printTopModels(w io.Writer, top []mse.TopModel) {
 		}
 	}
 	tw.Flush()
+}
+
+// statusWords says why a result has no estimate.
+func statusWords(s mse.Status) string {
+	if s == mse.StatusNotConverged {
+		return "not converged"
+	}
+	return "not estimable"
+}
+
+// diagnosticsLine summarises a Markov chain method's convergence
+// diagnostics.
+func diagnosticsLine(d *mse.Diagnostics) string {
+	return fmt.Sprintf("%d chains: R-hat %.3f, effective sample size %.0f (bulk), %.0f (tail)", d.Chains, d.RHat, d.ESSBulk, d.ESSTail)
 }
 
 // intervalLines writes the intervals as readable lines.
@@ -592,7 +613,11 @@ func printComparison(w io.Writer, c *mse.Comparison) {
 	fmt.Fprintf(tw, "  procedure\testimate\t95%% interval\tmodel\n")
 	for _, r := range c.Rows {
 		if r.Estimate == nil {
-			fmt.Fprintf(tw, "  %s\tnot estimable\t%s\t\n", r.Procedure, r.Reason)
+			status := "not estimable"
+			if r.Status == mse.StatusNotConverged {
+				status = "not converged"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", r.Procedure, status, r.Reason)
 			continue
 		}
 		iv := "-"

@@ -223,3 +223,68 @@ func TestStudyCommandsWriteManifests(t *testing.T) {
 		t.Errorf("manifest %s", b)
 	}
 }
+
+// TestEstimateLatentClass runs the latent-class method end to end: a
+// short run on a table where its chains agree (exit 0, the Bayesian JSON
+// fields of DESIGN.md) and one far too short for the Dutch table, whose
+// chains cannot agree (exit 3, not_converged with the diagnostics).
+func TestEstimateLatentClass(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "", "estimate", "--json", "--method", "latent-class", "--chains", "4", "--burnin", "5000", "--iter", "500", "--thin", "40", "--seed", "1", "../../testdata/western.csv")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r["status"] != "ok" || r["method"] != "latent-class" {
+		t.Fatalf("status %v method %v", r["status"], r["method"])
+	}
+	post, _ := r["posterior"].(map[string]any)
+	diag, _ := r["diagnostics"].(map[string]any)
+	for _, k := range []string{"quantiles", "mean", "median", "mode", "draws", "classes"} {
+		if post[k] == nil {
+			t.Errorf("posterior.%s missing", k)
+		}
+	}
+	for _, k := range []string{"chains", "rhat", "ess_bulk", "ess_tail", "other", "traces"} {
+		if diag[k] == nil {
+			t.Errorf("diagnostics.%s missing", k)
+		}
+	}
+	if diag["chains"].(float64) != 4 || r["estimate"] != post["median"] {
+		t.Errorf("chains %v, estimate %v, median %v", diag["chains"], r["estimate"], post["median"])
+	}
+	for _, iv := range r["intervals"].([]any) {
+		if iv.(map[string]any)["method"] != "posterior" {
+			t.Errorf("interval %v", iv)
+		}
+	}
+	stdout, stderr, code = runCLI(t, "", "estimate", "--json", "--method", "latent-class", "--burnin", "50", "--iter", "40", "--thin", "1", "../../testdata/ned.csv")
+	if code != exitNotEstimable {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitNotEstimable, stderr)
+	}
+	r = nil
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r["status"] != "not_converged" || r["estimate"] != nil || r["posterior"] != nil || r["diagnostics"] == nil {
+		t.Errorf("status %v, estimate %v, posterior %v", r["status"], r["estimate"], r["posterior"])
+	}
+	_, stderr, code = runCLI(t, "", "estimate", "--method", "latent-class", "--burnin", "50", "--iter", "40", "--thin", "1", "../../testdata/ned.csv")
+	if code != exitNotEstimable || !strings.Contains(stderr, "not converged") || !strings.Contains(stderr, "--chains") {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"--method", "latent-class", "--classes", "1"},
+		{"--method", "latent-class", "--chains", "1"},
+		{"--method", "latent-class", "--a-alpha", "-1"},
+		{"--method", "latent-class", "--thin", "0"},
+		{"--method", "stepwise", "--classes", "5"},
+	} {
+		_, stderr, code := runCLI(t, "", append(append([]string{"estimate"}, args...), "../../testdata/western.csv")...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitUsage, stderr)
+		}
+	}
+}

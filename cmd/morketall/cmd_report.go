@@ -286,7 +286,7 @@ func (f *reportFlags) write(e *env, m *manifest.Manifest, in *report.Input) erro
 	}
 	fmt.Fprintf(e.stdout, "%s: %s\n", *f.out, kind)
 	if !in.Result.Estimated() {
-		e.warnf("the estimate is not estimable: %s", in.Result.Reason)
+		e.warnf("the estimate is %s: %s", statusWords(in.Result.Status), in.Result.Reason)
 		return exitCode(exitNotEstimable)
 	}
 	return nil
@@ -398,6 +398,12 @@ func reportLinkage(e *env, m *manifest.Manifest, in *report.Input, meth mse.Meth
 		}
 	}
 	if in.Table == nil || !in.Result.Estimated() {
+		return nil
+	}
+	if in.Result.Diagnostics != nil {
+		// A Markov chain method: re-running its chains on hundreds of
+		// perturbed tables would take far longer than the estimate.
+		e.warnf("the linkage-error table is left out for the Markov chain method %s (estimate --linkage-error computes it)", in.Result.Method)
 		return nil
 	}
 	if len(in.Table.Covariates) > 0 {

@@ -43,8 +43,14 @@ func binv(r *rand.Rand, n int64, p float64) int64 {
 	s := p / q
 	a := float64(n+1) * s
 	for {
-		f := math.Exp(float64(n) * math.Log1p(-p)) // q^n
 		u := r.Float64()
+		// (1−p)^n ≥ 1 − n·p: below that bound the search would stop at 0
+		// at once, so skip the exponential (the same answer from the same
+		// draw; it makes the many near-empty cells of a multinomial cheap).
+		if u <= 1-float64(n)*p {
+			return 0
+		}
+		f := math.Exp(float64(n) * math.Log1p(-p)) // q^n
 		var x int64
 		for u > f {
 			u -= f

@@ -34,6 +34,7 @@ type table struct {
 
 type headline struct {
 	Estimated  bool
+	NoEstimate string // "not estimable", "not converged"
 	Reason     string
 	Observed   string
 	Estimate   string
@@ -79,6 +80,17 @@ type view struct {
 	BootTable *table
 	BootText  string
 	BootNote  string
+
+	Post          bool
+	PostAgree     bool
+	PostVerdict   string
+	PostHist      template.HTML
+	PostHistNote  string
+	PostTable     *table
+	PostClasses   *table
+	PostTrace     template.HTML
+	PostTraceNote string
+	PostNote      string
 
 	StrataTable *table
 	StrataPlot  template.HTML
@@ -136,7 +148,7 @@ func build(in *Input, o Options) (*view, error) {
 	if !in.Generated.IsZero() {
 		b.v.Generated = in.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.assumptions, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
+	steps := []func() error{b.headline, b.lists, b.overlaps, b.models, b.comparison, b.bootstrap, b.posterior, b.assumptions, b.strata, b.groups, b.linkage, b.linkErrors, b.method}
 	for _, s := range steps {
 		if err := s(); err != nil {
 			return nil, err
@@ -288,6 +300,8 @@ func (b *builder) methodText() string {
 		return fmt.Sprintf("a log-linear model for the %d lists and the covariates %s (method %s), in which the lists' capture probabilities may differ by group while their dependence is shared", k, strings.Join(r.Covariates.Names, ", "), r.Method)
 	case strings.HasPrefix(r.Method, "rcapture"):
 		return fmt.Sprintf("the closed-population model %s of the R package Rcapture, for %d lists", strings.TrimPrefix(strings.TrimPrefix(r.Method, "rcapture"), ":"), k)
+	case r.Posterior != nil || r.Diagnostics != nil:
+		return fmt.Sprintf("the Bayesian method %s for the %d lists, explored by Markov chains; the estimate is the median of the posterior distribution (see the posterior section)", r.Method, k)
 	}
 	return r.Method
 }
@@ -296,7 +310,10 @@ func (b *builder) methodText() string {
 
 func (b *builder) headline() error {
 	r := b.r
-	h := headline{Estimated: r.Estimated(), Reason: r.Reason, K: len(r.Lists), Method: b.methodText()}
+	h := headline{Estimated: r.Estimated(), Reason: r.Reason, K: len(r.Lists), Method: b.methodText(), NoEstimate: "not estimable"}
+	if r.Status == mse.StatusNotConverged {
+		h.NoEstimate = "not converged"
+	}
 	obs := r.Observed
 	if b.pub {
 		obs = disclosure.Round(obs)
@@ -591,6 +608,121 @@ func (b *builder) bootstrap() error {
 		b.v.BootTable = t
 	}
 	return nil
+}
+
+// posterior shows a Bayesian method's posterior of N, its chains' traces
+// and whether they agree, in plain words. It computes nothing: the
+// quantiles, the diagnostics and the thinned traces are the result's.
+func (b *builder) posterior() error {
+	r := b.r
+	d, p := r.Diagnostics, r.Posterior
+	if d == nil && p == nil {
+		b.v.PostNote = "This estimate does not come from a Bayesian method, so there is no posterior distribution to show. The latent-class method (--method latent-class) gives one, from several Markov chains whose agreement is checked."
+		return nil
+	}
+	b.v.Post = true
+	if d != nil {
+		b.v.PostAgree = r.Estimated()
+		b.v.PostVerdict = b.verdict(d)
+		if len(d.Traces) > 0 {
+			tp, err := tracePlot("Trace of the total in each chain", d.Traces)
+			if err != nil {
+				return err
+			}
+			b.v.PostTrace = tp
+			b.v.PostTraceNote = "Each line is one chain: the total it visited, draw by draw after its burn-in (thinned for the plot). Chains that agree overlap like one band; a chain that stays apart from the others, or drifts, means the chains have not converged."
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	var limits []float64
+	if pr, ok := r.Intervals.Level(0.95); ok {
+		if lo, hi, ok := bounds(pr); ok {
+			limits = []float64{lo, hi}
+		}
+	}
+	if len(p.Draws) == 0 && len(p.Distribution) > 0 {
+		dp, err := distPlot("Posterior distribution of the total", p.Distribution, p.Median, limits)
+		if err != nil {
+			return err
+		}
+		b.v.PostHist = dp
+		b.v.PostHistNote = "The curve is the posterior probability of each total; the orange line is the median, the estimate, and the dashed lines the limits of the 95% credible interval: the total lies between them with 95% probability under the model."
+	}
+	if len(p.Draws) > 0 {
+		hp, err := histPlotY("Posterior distribution of the total", "total (people)", "draws", p.Draws, p.Median, limits)
+		if err != nil {
+			return err
+		}
+		b.v.PostHist = hp
+		b.v.PostHistNote = fmt.Sprintf("The bars are %s draws from the posterior of the total (all chains pooled); the orange line is the median, the estimate, and the dashed lines the limits of the 95%% credible interval: the total lies between them with 95%% probability under the model.", fmtInt(len(p.Draws)))
+	}
+	t := &table{ID: "posterior-table", Caption: "The posterior of the total", Head: []string{"summary", "total"}}
+	add := func(name string, x float64) { t.Rows = append(t.Rows, []cell{text(name), b.estCell(x)}) }
+	add("median (the estimate)", p.Median)
+	add("mean", p.Mean)
+	add("mode (most likely value)", p.Mode)
+	for _, q := range sortedKeys(p.Quantiles) {
+		v, _ := strconv.ParseFloat(q, 64)
+		if v == 0.5 {
+			continue // the median, above
+		}
+		add(fmt.Sprintf("%g%% quantile", 100*v), p.Quantiles[q])
+	}
+	b.v.PostTable = t
+	if len(p.Classes) > 0 {
+		ct := &table{ID: "posterior-classes", Caption: "How many groups of people the model sees", Head: []string{"latent classes occupied", "posterior probability"}}
+		for _, c := range p.Classes {
+			share := fmt.Sprintf("%.1f%%", 100*c.Share)
+			if c.Share > 0 && c.Share < 0.0005 {
+				share = "below 0.1%"
+			}
+			ct.Rows = append(ct.Rows, []cell{text(strconv.Itoa(c.Classes)), text(share)})
+		}
+		b.v.PostClasses = ct
+	}
+	return nil
+}
+
+// verdict says in plain words whether the chains agree.
+func (b *builder) verdict(d *mse.Diagnostics) string {
+	ess := fmt.Sprintf("their %s draws are worth about %s independent ones in the middle of the distribution and %s in its tails (effective sample sizes)",
+		fmtInt(d.Chains*int(d.Other["draws_per_chain"])), fmtInt(int(math.Round(d.ESSBulk))), fmtInt(int(math.Round(d.ESSTail))))
+	if d.Other["draws_per_chain"] == 0 {
+		ess = fmt.Sprintf("their draws are worth about %s independent ones in the middle of the distribution and %s in its tails (effective sample sizes)",
+			fmtInt(int(math.Round(d.ESSBulk))), fmtInt(int(math.Round(d.ESSTail))))
+	}
+	if b.r.Estimated() {
+		return fmt.Sprintf("The %d chains agree: R̂ is %.3f (1 means perfect agreement; below 1.01 is required) and %s.", d.Chains, d.RHat, ess)
+	}
+	if ll, ok := d.Other["rhat_loglik"]; b.r.Status == mse.StatusNotConverged && d.RHat < 1.01 && (!ok || ll < 1.01) {
+		return fmt.Sprintf("The %d chains agree (R̂ is %.3f), but %s: too few to pin the total down, so the estimate is not reported. Longer chains (--iter, --thin) or more chains (--chains) will give more.", d.Chains, d.RHat, ess)
+	}
+	if b.r.Status == mse.StatusNotConverged {
+		return fmt.Sprintf("The %d chains disagree, so the estimate is not reported: R̂ is %.3f (below 1.01 is required) and %s. Longer chains (--burnin, --iter) or more chains (--chains) may resolve it; chains that keep settling on different totals mean that the data support more than one answer under this model.", d.Chains, d.RHat, ess)
+	}
+	return fmt.Sprintf("The %d chains give no estimate: %s.", d.Chains, b.r.Reason)
+}
+
+// sortedKeys returns the quantile keys of a posterior in numeric order.
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		x, _ := strconv.ParseFloat(a, 64)
+		y, _ := strconv.ParseFloat(b, 64)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
 }
 
 func stratumLabel(s map[string]string, names []string) string {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/morketall/morketall/internal/disclosure"
+	"github.com/morketall/morketall/mse"
 )
 
 // compareView is the "methods side by side" part of the report.
@@ -27,7 +28,11 @@ func (b *builder) comparison() error {
 	var rows []forestRow
 	for i, r := range c.Rows {
 		if r.Estimate == nil {
-			t.Rows = append(t.Rows, []cell{text(r.Procedure), text("not estimable"), text(r.Reason), text("")})
+			status := "not estimable"
+			if r.Status == mse.StatusNotConverged {
+				status = "not converged"
+			}
+			t.Rows = append(t.Rows, []cell{text(r.Procedure), text(status), text(r.Reason), text("")})
 			continue
 		}
 		fr := forestRow{Label: r.Procedure, Est: *r.Estimate, Highlight: i == 0}

@@ -4,7 +4,7 @@ import "html/template"
 
 // Sections are the ids of the report's sections, in order. Every report
 // has all of them; a section without data says how to get it.
-var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "strata", "groups", "linkage", "assumptions", "method"}
+var Sections = []string{"headline", "lists", "overlaps", "models", "bootstrap", "posterior", "strata", "groups", "linkage", "assumptions", "method"}
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -67,7 +67,7 @@ footer { margin-top: 36px; color: var(--muted); font-size: .88em; border-top: 1p
 <p class="subtitle">Multiple Systems Estimation from {{.Head.K}} agency lists{{with .Generated}} · generated {{.}}{{end}}</p>
 <nav aria-label="contents"><ol>
 <li><a href="#headline">The estimate</a></li><li><a href="#lists">The lists</a></li><li><a href="#overlaps">Overlaps</a></li>
-<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#strata">By stratum</a></li><li><a href="#groups">By group</a></li>
+<li><a href="#models">Models</a></li><li><a href="#bootstrap">Bootstrap</a></li><li><a href="#posterior">Posterior</a></li><li><a href="#strata">By stratum</a></li><li><a href="#groups">By group</a></li>
 <li><a href="#linkage">Linkage</a></li><li><a href="#assumptions">Assumptions</a></li><li><a href="#method">Method and audit</a></li>
 </ol></nav>
 </header>
@@ -88,7 +88,7 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 {{else}}
 <div class="headline">
 <div class="figure"><span class="big" id="observed">{{.Observed}}</span><span class="what">distinct people on at least one list</span></div>
-<div class="figure est"><span class="big" id="estimate">not estimable</span><span class="what">{{.Reason}}</span></div>
+<div class="figure est"><span class="big" id="estimate">{{.NoEstimate}}</span><span class="what">{{.Reason}}</span></div>
 </div>
 <p class="lead">The {{.K}} agency lists hold <strong>{{.Observed}}</strong> distinct people. The data do not allow an estimate of the total with {{.Method}}: {{.Reason}}.</p>
 {{end}}{{end}}
@@ -136,6 +136,18 @@ there were about <strong>{{.Estimate}}</strong> victims in total, so that about 
 <p class="note">The orange line is the estimate and the dashed lines are the limits of the 95% bootstrap interval. {{.BootText}}</p>
 {{with .BootTable}}{{template "table" .}}{{end}}
 {{else}}<p class="note">{{.BootNote}}</p>{{end}}
+</section>
+
+<section id="posterior">
+<h2>Posterior distribution and convergence</h2>
+{{if .Post}}<p>A Bayesian method does not give one number but a distribution of plausible totals, the posterior, explored by several independent Markov chains. The chains are only trusted when they agree with each other.</p>
+{{with .PostVerdict}}<p class="{{if $.PostAgree}}lead{{else}}caveat{{end}}" id="posterior-verdict">{{.}}</p>{{end}}
+{{.PostHist}}
+{{with .PostHistNote}}<p class="note">{{.}}</p>{{end}}
+<div class="pair">{{with .PostTable}}{{template "table" .}}{{end}}{{with .PostClasses}}{{template "table" .}}{{end}}</div>
+{{.PostTrace}}
+{{with .PostTraceNote}}<p class="note">{{.}}</p>{{end}}
+{{else}}<p class="note">{{.PostNote}}</p>{{end}}
 </section>
 
 <section id="strata">

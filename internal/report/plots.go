@@ -406,7 +406,75 @@ func forestPlot(title, xlabel string, rows []forestRow, ref float64) (template.H
 // histPlot draws the bootstrap distribution with the estimate and the
 // interval limits as vertical lines.
 func histPlot(title, xlabel string, values []float64, est float64, limits []float64) (template.HTML, error) {
-	p := newPlot(title, xlabel, "replicates")
+	return histPlotY(title, xlabel, "replicates", values, est, limits)
+}
+
+// chainColours tell the chains of a trace plot apart.
+var chainColours = []color.Color{colMain, colAccent, color.RGBA{0x2e, 0x8b, 0x57, 0xff}, color.RGBA{0x8e, 0x44, 0xad, 0xff},
+	color.RGBA{0xb8, 0x86, 0x0b, 0xff}, color.RGBA{0x34, 0x49, 0x5e, 0xff}}
+
+// tracePlot draws each chain's draws in order, one line per chain.
+func tracePlot(title string, traces [][]float64) (template.HTML, error) {
+	p := newPlot(title, "draw (after the burn-in)", "total (people)")
+	for i, tr := range traces {
+		xy := make(plotter.XYs, len(tr))
+		for j, v := range tr {
+			xy[j] = plotter.XY{X: float64(j + 1), Y: v}
+		}
+		ln, err := plotter.NewLine(xy)
+		if err != nil {
+			return "", err
+		}
+		ln.LineStyle.Color = chainColours[i%len(chainColours)]
+		ln.LineStyle.Width = vg.Points(0.8)
+		p.Add(ln)
+		p.Legend.Add(fmt.Sprintf("chain %d", i+1), ln)
+	}
+	p.Legend.Top = true
+	p.Legend.TextStyle.Font = font.From(sans, 9)
+	p.Y.Tick.Marker = numTicks{}
+	p.X.Tick.Marker = numTicks{ints: true}
+	return svg(p, vg.Points(600), vg.Points(260), title)
+}
+
+// distPlot draws an exact posterior distribution on a grid, with the
+// estimate and the interval limits as vertical lines.
+func distPlot(title string, dist []mse.Mass, est float64, limits []float64) (template.HTML, error) {
+	p := newPlot(title, "total (people)", "posterior probability")
+	xy := make(plotter.XYs, len(dist))
+	maxY := 0.0
+	for i, m := range dist {
+		xy[i] = plotter.XY{X: m.N, Y: m.Probability}
+		maxY = math.Max(maxY, m.Probability)
+	}
+	ln, err := plotter.NewLine(xy)
+	if err != nil {
+		return "", err
+	}
+	ln.LineStyle.Color = colMain
+	ln.LineStyle.Width = vg.Points(1.4)
+	p.Add(ln)
+	for i, x := range append([]float64{est}, limits...) {
+		v, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: maxY * 1.05}})
+		if err != nil {
+			return "", err
+		}
+		v.LineStyle.Color = colAccent
+		v.LineStyle.Width = vg.Points(1.6)
+		if i > 0 {
+			v.LineStyle.Color = colInk
+			v.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(v)
+	}
+	p.Y.Min = 0
+	p.X.Tick.Marker = numTicks{}
+	return svg(p, vg.Points(600), vg.Points(260), title)
+}
+
+// histPlotY is histPlot with a label for the counts' axis.
+func histPlotY(title, xlabel, ylabel string, values []float64, est float64, limits []float64) (template.HTML, error) {
+	p := newPlot(title, xlabel, ylabel)
 	bins := int(math.Max(10, math.Min(40, math.Sqrt(float64(len(values)))*1.5)))
 	h, err := plotter.NewHist(plotter.Values(values), bins)
 	if err != nil {

@@ -341,6 +341,63 @@ func TestListBarsLabelled(t *testing.T) {
 	}
 }
 
+// posteriorResult is a Bayesian result as a Markov chain method reports
+// it: synthetic draws and diagnostics (the report only shows them).
+func posteriorResult(converged bool) *mse.Result {
+	traces := make([][]float64, 4)
+	var draws []float64
+	for c := range traces {
+		for i := range 200 {
+			x := 1000 + float64((i*37+c*11)%100)
+			if !converged && c == 3 {
+				x += 2000 // a chain in another mode
+			}
+			traces[c] = append(traces[c], x)
+			draws = append(draws, x)
+		}
+	}
+	res := &mse.Result{Lists: []string{"A", "B", "C"}, Observed: 800, Method: "latent-class",
+		Diagnostics: &mse.Diagnostics{Chains: 4, RHat: 1.004, ESSBulk: 731, ESSTail: 655, Traces: traces,
+			Other: map[string]float64{"draws_per_chain": 200}}}
+	if !converged {
+		res.Status, res.Reason = mse.StatusNotConverged, "the 4 chains do not agree: R̂ of N is 1.9"
+		res.Diagnostics.RHat = 1.9
+		return res
+	}
+	est, dark := 1049.5, 249.5
+	lo, hi := 1002.0, 1097.0
+	res.Status, res.Estimate, res.DarkFigure = mse.StatusOK, &est, &dark
+	res.Posterior = &mse.Posterior{Quantiles: map[string]float64{"0.025": lo, "0.5": est, "0.975": hi}, Mean: 1049, Median: est, Mode: 1050,
+		Draws: draws, Classes: []mse.ClassCount{{Classes: 1, Share: 0.75}, {Classes: 2, Share: 0.25}}}
+	res.Intervals = mse.Intervals{mse.Limit("posterior", 0.025, &lo, false, ""), mse.Limit("posterior", 0.975, &hi, false, "")}
+	return res
+}
+
+func TestPosteriorSection(t *testing.T) {
+	html := render(t, &Input{Result: posteriorResult(true)}, false)
+	for _, want := range []string{`<section id="posterior"`, `id="posterior-verdict"`, "The 4 chains agree: R̂ is 1.004",
+		"731 independent ones", `aria-label="Posterior distribution of the total"`, `aria-label="Trace of the total in each chain"`,
+		`id="posterior-table"`, `id="posterior-classes"`, "75.0%", "the median of the posterior distribution"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report of a converged posterior lacks %q", want)
+		}
+	}
+	html = render(t, &Input{Result: posteriorResult(false)}, false)
+	for _, want := range []string{"not converged", "The 4 chains disagree, so the estimate is not reported: R̂ is 1.900", `aria-label="Trace of the total in each chain"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report of chains that disagree lacks %q", want)
+		}
+	}
+	if strings.Contains(html, `aria-label="Posterior distribution of the total"`) || strings.Contains(html, `id="posterior-table"`) {
+		t.Error("the report shows a posterior of chains that disagree")
+	}
+	// Results without a posterior say how to get one.
+	html = render(t, fixture(t), false)
+	if !strings.Contains(html, "--method latent-class") {
+		t.Error("a log-linear report does not say where a posterior comes from")
+	}
+}
+
 // TestComparisonSection: the report shows Result.Comparison as given,
 // rows, intervals and warnings, and rounds it when publishing.
 func TestComparisonSection(t *testing.T) {
@@ -357,7 +414,7 @@ func TestComparisonSection(t *testing.T) {
 		Warnings: []string{"The data show signs that some people are much harder to find than others."},
 	}
 	html := render(t, in, false)
-	for _, want := range []string{`id="comparison-table"`, "11,985 – 15,166", "at least 8,772 (no upper limit)", "the chains disagree", "much harder to find than others"} {
+	for _, want := range []string{`id="comparison-table"`, "11,985 – 15,166", "at least 8,772 (no upper limit)", "not converged", "the chains disagree", "much harder to find than others"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("comparison section lacks %q", want)
 		}
@@ -384,5 +441,24 @@ func TestAssumptionsSection(t *testing.T) {
 	}
 	if pub := render(t, in, true); strings.Contains(pub, "48,092") {
 		t.Error("the published report quotes an exact estimate")
+	}
+}
+
+// TestPosteriorSectionExactDistribution: an exact posterior on a grid
+// (graph averaging) is drawn as a curve; without diagnostics there is no
+// verdict on chains.
+func TestPosteriorSectionExactDistribution(t *testing.T) {
+	res := posteriorResult(true)
+	res.Diagnostics = nil
+	res.Posterior.Draws = nil
+	for n := 900.0; n <= 1200; n += 10 {
+		res.Posterior.Distribution = append(res.Posterior.Distribution, mse.Mass{N: n, Probability: math.Exp(-(n - 1050) * (n - 1050) / 2000)})
+	}
+	html := render(t, &Input{Result: res}, false)
+	if !strings.Contains(html, `aria-label="Posterior distribution of the total"`) || !strings.Contains(html, "posterior probability of each total") {
+		t.Error("no plot of the exact posterior")
+	}
+	if strings.Contains(html, `id="posterior-verdict"`) || strings.Contains(html, "Trace of the total") {
+		t.Error("a verdict on chains without chains")
 	}
 }

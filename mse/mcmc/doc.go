@@ -23,6 +23,12 @@
 // Ranks of tied draws are their average rank, and the normal scores are
 // Φ⁻¹((r − 3/8)/(S + 1/4)), as in posterior.
 //
+// On the eight sets of test chains of testdata/reference
+// (posterior_diagnostics.R, run with posterior 1.4.0) R̂, ESSBulk and
+// ESSTail agree with rhat(), ess_bulk() and ess_tail() to a relative 1e-9,
+// and to 1e-5 for chains of odd length (Diagnose takes the median of the
+// split draws, posterior of all).
+//
 // # Deliberate differences
 //
 // The autocovariances are the exact biased estimates (1/n)Σ x_t x_{t+k};

@@ -315,5 +315,14 @@ func FromOptions(o mse.OptionsInfo) (mse.Method, error) {
 	if o.Method == "" {
 		return nil, fmt.Errorf("%w: the result names no method", ErrUnknown)
 	}
+	if f, ok := fromSettings[o.Method]; ok && o.Settings != nil {
+		if err := f(o.Settings, &s); err != nil {
+			return nil, err
+		}
+	}
 	return New(o.Method, s)
 }
+
+// fromSettings turn a method's recorded Options.Settings back into
+// Settings, by method name; each family's file adds its own.
+var fromSettings = map[string]func(recorded map[string]any, s *Settings) error{}
