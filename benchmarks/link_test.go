@@ -2,6 +2,7 @@ package benchmarks
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,8 +29,12 @@ import (
 // ("a typo") with the key's noise rate, so the linker meets missing keys,
 // disagreeing keys and within-list duplicates at realistic rates. The
 // eleven keys of the pseudonym package's default schema, so that year keys
-// are checked against full-date keys and loose takes its second pass, and
-// its four covariates.
+// are checked against full-date keys and loose takes its second pass, its
+// Bloom key and its three block keys (#bloom_keys, #block_keys), so that
+// the scored pass runs, and its four covariates. Block tokens follow a
+// person's date of birth (one of 33 × 365 days), year and sex, as the real
+// ones do; a Bloom encoding is a person's random 256-bit filter of about
+// half its bits set, a record's with a few bits flipped.
 //
 // Run the 10-million-record case alone (it writes about 3.3 GB of files,
 // generated once before the timed loop):
@@ -37,12 +44,15 @@ import (
 // Set MORKETALL_BENCH_DIR to keep the generated files between runs.
 
 var (
-	benchListProb = []float64{0.35, 0.30, 0.25, 0.20, 0.15, 0.10, 0.08, 0.05}
-	benchKeys     = []string{"nid", "name_dob_sex", "skeleton_dob", "first_last_dob", "first_first_dob", "first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}
-	benchMissing  = []float64{0.80, 0.10, 0.08, 0.10, 0.10, 0.10, 0.10, 0.05, 0.04, 0.10, 0.10}
-	benchNoise    = []float64{0.00, 0.05, 0.03, 0.03, 0.03, 0.02, 0.02, 0.01, 0.01, 0.02, 0.02}
-	benchCovs     = []string{"sex", "exploitation", "region", "age_band"}
-	benchVocab    = [][]string{
+	benchListProb     = []float64{0.35, 0.30, 0.25, 0.20, 0.15, 0.10, 0.08, 0.05}
+	benchKeys         = []string{"nid", "name_dob_sex", "skeleton_dob", "first_last_dob", "first_first_dob", "first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}
+	benchMissing      = []float64{0.80, 0.10, 0.08, 0.10, 0.10, 0.10, 0.10, 0.05, 0.04, 0.10, 0.10}
+	benchNoise        = []float64{0.00, 0.05, 0.03, 0.03, 0.03, 0.02, 0.02, 0.01, 0.01, 0.02, 0.02}
+	benchCovs         = []string{"sex", "exploitation", "region", "age_band"}
+	benchBloom        = "name_bloom"
+	benchBlocks       = []string{"block_dob", "block_year_sex", "block_year"}
+	benchBlockMissing = []float64{0.08, 0.05, 0.02}
+	benchVocab        = [][]string{
 		{"F", "M", "X", "unknown"},
 		{"sexual", "labour", "both", "other", "unknown"},
 		{"eastern_europe", "africa", "asia", "western_europe", "south_america", "middle_east", "unknown"},
@@ -92,13 +102,19 @@ func writeBenchList(path string, seed uint64, persons, l int) (int, error) {
 		for c := range benchCovs {
 			pcov[c] = prng.IntN(len(benchVocab[c]) - 1)
 		}
+		day := prng.IntN(33 * 365)
+		var bloom [4]uint64
+		for w := range bloom {
+			bloom[w] = prng.Uint64()
+		}
+		blockVals := [3]uint64{uint64(day), uint64(day/365)<<2 | uint64(pcov[0]), uint64(day / 365)}
 		rrng := rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, uint64(p)<<5|uint64(l)))
 		copies := 1
 		if rrng.Float64() < benchDupRate {
 			copies = 2
 		}
 		for range copies {
-			r := mktfile.Record{ID: benchHex(rrng)[:16], Tokens: make([]string, len(benchKeys)), Covariates: make([]string, len(benchCovs))}
+			r := mktfile.Record{ID: benchHex(rrng)[:16], Tokens: make([]string, len(benchKeys), len(benchKeys)+1+len(benchBlocks)), Covariates: make([]string, len(benchCovs))}
 			for k := range benchKeys {
 				switch u := rrng.Float64(); {
 				case u < benchMissing[k]:
@@ -115,6 +131,19 @@ func writeBenchList(path string, seed uint64, persons, l int) (int, error) {
 				}
 				r.Covariates[c] = benchVocab[c][v]
 			}
+			f := bloom
+			for range 8 {
+				bit := rrng.IntN(256)
+				f[bit/64] ^= 1 << (bit % 64)
+			}
+			r.Tokens = append(r.Tokens, benchBloomText(f))
+			for j := range benchBlocks {
+				t := ""
+				if rrng.Float64() >= benchBlockMissing[j] {
+					t = benchBlockToken(j, blockVals[j])
+				}
+				r.Tokens = append(r.Tokens, t)
+			}
 			recs = append(recs, r)
 		}
 	}
@@ -124,13 +153,31 @@ func writeBenchList(path string, seed uint64, persons, l int) (int, error) {
 		KeyFingerprint: "mkfp1-00000000bench000",
 		SchemaHash:     "sha256:bench",
 		Created:        time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		MatchKeys:      benchKeys,
+		MatchKeys:      append(append(slices.Clone(benchKeys), benchBloom), benchBlocks...),
 		Covariates:     benchCovs,
+		Extra:          [][2]string{{"bloom_keys", benchBloom}, {"block_keys", strings.Join(benchBlocks, ",")}},
 	}
 	err := atomicfile.Write(path, &atomicfile.Options{Force: true}, func(w io.Writer) error {
 		return mktfile.Write(w, h, recs)
 	})
 	return len(recs), err
+}
+
+// benchBloomText writes a Bloom filter as list files do (base64url of
+// the four words, big-endian).
+func benchBloomText(f [4]uint64) string {
+	var b [32]byte
+	for w := range f {
+		binary.BigEndian.PutUint64(b[8*w:], f[w])
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// benchBlockToken is the token of block key j for value v: 128 bits from
+// a PCG stream of (j, v), the same for every record with that value.
+func benchBlockToken(j int, v uint64) string {
+	r := rand.New(rand.NewPCG(uint64(j)+0xb10c, v))
+	return benchHex(r)
 }
 
 // benchFiles generates (or finds, under MORKETALL_BENCH_DIR) the 8 files of
@@ -140,7 +187,7 @@ func benchFiles(b *testing.B, n int) ([]string, int) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	dir = filepath.Join(dir, fmt.Sprintf("link-%d", n))
+	dir = filepath.Join(dir, fmt.Sprintf("link2-%d", n)) // link2: with the Bloom and block columns
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}

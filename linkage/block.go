@@ -1,9 +1,10 @@
 package linkage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
-	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 )
@@ -21,10 +22,12 @@ type blocks struct {
 	overLimit        int // tokens held by more than limit records
 	overLimitRecords int // records holding them
 
-	// token, when another key's contradiction check needs it, identifies
-	// each record's token of this key: 0 none, 1 a token no other record
-	// holds, 2+i the i-th shared token.
+	// token, when another key's contradiction check or the scored pass
+	// needs it, identifies each record's token of this key: 0 none, 1 a
+	// token no other record holds, 2+i the i-th shared token; freq[i] is
+	// the number of records holding the i-th shared token.
 	token []uint32
+	freq  []uint32
 }
 
 func (b *blocks) len() int { return len(b.ends) }
@@ -48,15 +51,15 @@ func cmpPair(a, b pair) int {
 		}
 		return 1
 	}
-	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	al, bl := binary.BigEndian.Uint16(a.tok[8:]), binary.BigEndian.Uint16(b.tok[8:])
 	if al != bl {
 		if al < bl {
 			return -1
 		}
 		return 1
 	}
-	if a.rec != b.rec {
-		if a.rec < b.rec {
+	if ar, br := a.rec(), b.rec(); ar != br {
+		if ar < br {
 			return -1
 		}
 		return 1
@@ -64,16 +67,19 @@ func cmpPair(a, b pair) int {
 	return 0
 }
 
-// blockAll groups every key's tokens. It frees the lists' token pairs as
-// it goes. Keys run in parallel; each worker keeps its scratch buffers.
-func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bool) ([]blocks, error) {
-	nk := len(in.keys)
+// blockAll groups every key's tokens, those of the exact keys and then
+// those of the block keys, limit[k] being key k's frequency limit. It
+// frees the lists' token pairs as it goes. Keys run in parallel; each
+// worker keeps its scratch buffers.
+func blockAll(ctx context.Context, in *input, limit []int, workers int, keepToken []bool) ([]blocks, error) {
+	nk := len(limit)
 	out := make([]blocks, nk)
 	for k := range out {
 		if keepToken[k] {
 			out[k].token = make([]uint32, in.n)
 		}
 	}
+	ne := len(in.keys)
 	next := make(chan int, nk)
 	for k := range nk {
 		next <- k
@@ -89,7 +95,11 @@ func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bo
 				if ctx.Err() != nil {
 					return
 				}
-				s.blockKey(in, k, limit, &out[k])
+				if k >= ne {
+					blockInterned(in, k-ne, limit[k], &out[k])
+					continue
+				}
+				s.blockKey(in, k, limit[k], &out[k])
 			}
 		}()
 	}
@@ -98,6 +108,93 @@ func blockAll(ctx context.Context, in *input, limit, workers int, keepToken []bo
 		return nil, err
 	}
 	return out, nil
+}
+
+// blockInterned makes the blocks of block key j from the lists' interned
+// tokens: the distinct tokens of all lists sorted, so that blocks come in
+// the order blockKey gives them and the ids do not depend on the order of
+// the records. It frees the lists' ids.
+func blockInterned(in *input, j, limit int, b *blocks) {
+	set := map[[tokBytes]byte]struct{}{}
+	for _, l := range in.lists {
+		for _, t := range l.blockVals[j] {
+			set[t] = struct{}{}
+		}
+	}
+	toks := make([][tokBytes]byte, 0, len(set))
+	for t := range set {
+		toks = append(toks, t)
+	}
+	slices.SortFunc(toks, func(a, b [tokBytes]byte) int { return bytes.Compare(a[:], b[:]) })
+	gid := make(map[[tokBytes]byte]uint32, len(toks))
+	for i, t := range toks {
+		gid[t] = uint32(i)
+	}
+	set = nil
+	// Global token of every record (none: ^0), and counts per token.
+	g := make([]uint32, in.n)
+	count := make([]uint32, len(toks))
+	for li, l := range in.lists {
+		remap := make([]uint32, len(l.blockVals[j])+1)
+		remap[0] = none
+		for i, t := range l.blockVals[j] {
+			remap[i+1] = gid[t]
+		}
+		off := in.offset[li]
+		for r, id := range l.blockTok[j] {
+			x := remap[id]
+			g[int(off)+r] = x
+			if x != none {
+				count[x]++
+			}
+		}
+		l.blockTok[j], l.blockMap[j], l.blockVals[j] = nil, nil, nil
+	}
+	gid = nil
+	// Shared tokens get ids 2+i in token order; blocks start there.
+	sid := make([]uint32, len(toks))
+	start := make([]uint32, len(toks))
+	pos := uint32(0)
+	for t, c := range count {
+		b.distinct++
+		b.maxFreq = max(b.maxFreq, int(c))
+		b.withToken += int(c)
+		if c < 2 {
+			continue
+		}
+		sid[t] = uint32(2 + b.shared)
+		b.shared++
+		if b.token != nil {
+			b.freq = append(b.freq, c)
+		}
+		if int(c) > limit {
+			b.overLimit++
+			b.overLimitRecords += int(c)
+			sid[t] |= 1 << 31 // over the limit: no block
+			continue
+		}
+		start[t] = pos
+		pos += c
+		b.ends = append(b.ends, pos)
+	}
+	b.recs = make([]uint32, pos)
+	fill := slices.Clone(start)
+	for r, x := range g {
+		if x == none {
+			continue
+		}
+		if b.token != nil {
+			if count[x] < 2 {
+				b.token[r] = 1
+			} else {
+				b.token[r] = sid[x] &^ (1 << 31)
+			}
+		}
+		if count[x] >= 2 && sid[x]&(1<<31) == 0 {
+			b.recs[fill[x]] = uint32(r)
+			fill[x]++
+		}
+	}
 }
 
 // sorter holds one worker's scratch space.
@@ -138,19 +235,20 @@ func (s *sorter) blockKey(in *input, k, limit int, b *blocks) {
 		for i := range ps {
 			d := ps[i].tok[0]
 			buf[pos[d]] = ps[i]
-			buf[pos[d]].rec += off
+			buf[pos[d]].setRec(ps[i].rec() + off)
 			pos[d]++
 			if b.token != nil {
-				b.token[ps[i].rec+off] = 1
+				b.token[ps[i].rec()+off] = 1
 			}
 		}
 		l.pairs[k] = nil
 	}
 	// The lists' pairs of this key are garbage now; collecting them at
-	// once keeps the heap near its live size instead of letting it grow
+	// once, and giving their pages back to the system, keeps the heap and
+	// the resident memory near the live size instead of letting them grow
 	// to twice that (the pacer's default) on inputs of gigabytes.
 	if n > 1<<20 {
-		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	b.withToken = n
 	for d := range 256 {
@@ -207,11 +305,11 @@ func less(a, b *pair) bool {
 	if ah != bh {
 		return ah < bh
 	}
-	al, bl := binary.BigEndian.Uint64(a.tok[8:]), binary.BigEndian.Uint64(b.tok[8:])
+	al, bl := binary.BigEndian.Uint16(a.tok[8:]), binary.BigEndian.Uint16(b.tok[8:])
 	if al != bl {
 		return al < bl
 	}
-	return a.rec < b.rec
+	return a.rec() < b.rec()
 }
 
 // insertionSort sorts a short run of pairs; long runs (only possible with
@@ -241,8 +339,9 @@ func (b *blocks) scan(ps []pair, limit int) {
 		if f >= 2 {
 			if b.token != nil {
 				for _, p := range ps[i:j] {
-					b.token[p.rec] = uint32(2 + b.shared)
+					b.token[p.rec()] = uint32(2 + b.shared)
 				}
+				b.freq = append(b.freq, uint32(f))
 			}
 			b.shared++
 			if f > limit {
@@ -250,7 +349,7 @@ func (b *blocks) scan(ps []pair, limit int) {
 				b.overLimitRecords += f
 			} else {
 				for _, p := range ps[i:j] {
-					b.recs = append(b.recs, p.rec)
+					b.recs = append(b.recs, p.rec())
 				}
 				b.ends = append(b.ends, uint32(len(b.recs)))
 			}

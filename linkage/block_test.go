@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -16,10 +17,10 @@ import (
 // to the library sort).
 func TestBlockKeyMatchesMapGrouping(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	var toks [][16]byte
+	var toks [][tokBytes]byte
 	add := func(n, prefix int) {
 		for range n {
-			var tk [16]byte
+			var tk [tokBytes]byte
 			for i := range tk {
 				tk[i] = byte(rng.Uint32())
 			}
@@ -37,13 +38,13 @@ func TestBlockKeyMatchesMapGrouping(t *testing.T) {
 	for l := range in.lists {
 		in.lists[l] = &list{pairs: make([][]pair, 1)}
 	}
-	want := map[[16]byte][]uint32{}
+	want := map[[tokBytes]byte][]uint32{}
 	rows := make([]int, nlists)
 	for _, tk := range toks {
 		// 1 to 7 records hold the token; 6 and 7 exceed the limit.
 		for range 1 + rng.IntN(7) {
 			l := rng.IntN(nlists)
-			in.lists[l].pairs[0] = append(in.lists[l].pairs[0], pair{tok: tk, rec: uint32(rows[l])})
+			in.lists[l].pairs[0] = append(in.lists[l].pairs[0], newPair(tk, uint32(rows[l])))
 			rows[l]++
 		}
 	}
@@ -54,7 +55,7 @@ func TestBlockKeyMatchesMapGrouping(t *testing.T) {
 			ps[i], ps[j] = ps[j], ps[i]
 		})
 		for _, p := range in.lists[l].pairs[0] {
-			want[p.tok] = append(want[p.tok], p.rec+in.offset[l])
+			want[p.tok] = append(want[p.tok], p.rec()+in.offset[l])
 		}
 	}
 	var wantBlocks [][]uint32
@@ -174,5 +175,19 @@ func TestManyCovariates(t *testing.T) {
 	// x: v on A, w on B → tie → list A's value.
 	if diff := cmp.Diff(map[string]int{"11/v": 2}, cells(res, Default)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func newPair(tok [tokBytes]byte, rec uint32) pair {
+	p := pair{tok: tok}
+	p.setRec(rec)
+	return p
+}
+
+// TestPairSize: a pair takes 14 bytes, which the memory figures of the
+// package documentation ("Scale") assume.
+func TestPairSize(t *testing.T) {
+	if n := unsafe.Sizeof(pair{}); n != 14 {
+		t.Errorf("pair is %d bytes", n)
 	}
 }

@@ -136,21 +136,106 @@
 //
 // # Scale
 //
-// Tokens are decoded to 16-byte values and grouped with radix passes;
-// records are numbered 0..N-1 and the persons are two union-find forests
-// over them, one 32-byte node per record. Files are read, and keys grouped,
-// in parallel; the levels run in order. Linking 10 million records of 8
-// lists with the eleven keys of the current default schema (3.3 GB of
-// files) took 15.5–16.5 s on two cores and 2.9 GB at peak (23 s of CPU:
-// 40% reading and verifying the files, package mktfile, 30% the serial
-// union-find levels). See
+// Tokens are decoded and their first 80 bits grouped with radix passes
+// (two different HMAC tokens share them with probability 2^-80); the
+// tokens of block keys, which have few distinct values, are interned per
+// file instead. Records are numbered 0..N-1 and the persons are two
+// union-find forests over them, one 32-byte node per record. Files are
+// read, and keys grouped, in parallel; the levels run in order. Linking
+// 10 million records of 8 lists with the eleven exact keys of the
+// default schema (3.3 GB of files, no Bloom columns) took 15.5–16.5 s on
+// two cores and 2.9 GB at peak (23 s of CPU); with the Bloom key and the
+// three block keys (4.2 GB of files) it takes 36–42 s of CPU and 2.7 GB
+// at peak (2.6 GB of heap), half of the CPU reading and checking the
+// files. See
 // BenchmarkLink in package benchmarks.
+//
+// # Scored links
+//
+// Files whose header names a Bloom key (#bloom_keys) and block keys
+// (#block_keys; package pseudonym, "Similarity encoding") get a scored
+// pass after the exact hierarchy. MatchKeys and the hierarchy hold the
+// exact keys only. The candidates are the pairs of records in one block of
+// a block key (one birth date; one year and sex; one year) whose Bloom
+// encodings have a Dice coefficient of at least ScoringOptions.MinDice
+// (0.6); when the blocks hold more than ScoringOptions.MaxComparisons
+// pairs, the largest blocks are left out and counted
+// (Report.Scoring.BloomBlocksSkipped).
+//
+// Each candidate is weighed Fellegi–Sunter style over four features that
+// are independent given whether the two records are of one person: the
+// identity number (agree, disagree, missing), the full date of birth
+// (block_dob: agree, disagree, missing), the name (the Dice level of the
+// Bloom encodings: ≥ 0.9, ≥ 0.8, ≥ 0.7, ≥ 0.6, less; comparable only
+// within one year of birth, the encodings' salt) and sex. The exact weak
+// keys are no features: each mixes the name with the date, so as features
+// they counted one placeholder date or one damaged name several times
+// (measured: with them the placeholder pairs weighed −3.6 bits for their
+// year key alone). m is counted over the pairs the identity number links
+// (their names are written as carelessly as anyone's); a missing date
+// weighs nothing, since whether a record lacks a full date does not depend
+// on the other record (and the identity-number pairs cannot show it: a
+// record without a date takes its number's). u is counted over the pairs
+// of one year block that the exact levels left in different persons,
+// nearly all two people (counting all pairs made the matches themselves
+// pass for chance agreements in small files); the Dice level's u is
+// frequency-aware: scaled by the number of records of the two records'
+// year blocks at least as similar to them, against the number the average
+// rate predicts, each plus one. Report.Scoring holds every m, u and
+// weight.
+//
+// A weight is the posterior log-odds, in bits, that the pair is a match:
+// the log-likelihood ratio plus the prior log-odds, the share of matches
+// among the pairs of one year block left apart, which maximises the
+// likelihood of the candidates' weights (an EM in that one parameter;
+// Report.Scoring.PriorLogOdds). So a threshold means the same in a file of
+// a thousand records and of a million, where a pair of one year block is
+// far less likely to be one person. The m-probabilities are those of all
+// matches, and the pairs that reach the pass are the matches the exact
+// levels missed, whose patterns are worse than the average match's (a
+// placeholder date, a damaged name): the posterior understates their
+// chance, which is why the default threshold is below 0. A two-class EM
+// that re-estimates m on the candidates themselves (u fixed, m shrunk
+// towards the counted one) was measured and not kept: it moved the
+// calibration by about 2 bits but, at the threshold where recall was the
+// same (≥ 0.990 in all 15 test runs), worst precision was 0.9916 against
+// 0.9933 without it. A latent-class EM of both m and u over all the keys
+// (recall's first version) found placeholder dates, not matches.
+//
+// Best first (ties in an order of the records' contents, so that the
+// outcome does not depend on their order in the files), a pair of weight
+// at least ScoringOptions.Upper (default −6 bits) is linked under the
+// default rule unless the person it would make holds two list-persons of
+// one list, two records of known different sex, or two records that agree
+// on a year key and disagree on its full-date key (or on a year block key
+// and block_dob): two known different dates of birth (vetoed); or unless
+// one of its records has another candidate within ScoringOptions.Margin (2
+// bits) whose person could not join (contested: a placeholder date between
+// two namesakes). Refused pairs above the threshold and unlinked pairs
+// between ScoringOptions.Lower (default −10) and Upper are the review
+// band; the loose rule links every pair of at least Lower, unchecked.
+// Strict has no scored pass. The thresholds were chosen on the end-to-end
+// test populations (900 and 3000 people; TestRecallTargets):
+// Upper −4 / −6 bits gave worst recall 0.9806 / 0.9903 and worst
+// main-effects error 2.36% / 0.94% over the 15 runs. Result.Assignments
+// (Options.Assignments) lists every record's person, the strongest key it
+// shares with it or "scored" and the weight, and its review candidates;
+// WriteAssignments writes it as CSV.
+//
+// A clerical review of the assignments measures the linkage: the share of
+// false links among a random sample of the persons on two or more lists
+// estimates the false-link rate, and the share of true matches found in
+// the review band and in a random sample of single-list persons compared
+// with their best candidates estimates the missed-link rate; those are
+// the rates mse.LinkageError (estimate --linkage-error
+// missed=M,false=F) takes.
 //
 // # Non-goals
 //
-// Probabilistic (Fellegi–Sunter) or fuzzy linkage: keys are compared for
+// Fuzzy linkage beyond the Bloom pass: the exact keys are compared for
 // equality only, so a record is linked only through a key whose elements
-// survived its noise. The default schema has keys built to survive a typo
+// survived its noise, or through a Bloom encoding compared within its
+// birth date or its year and sex. The default schema has keys built to survive a typo
 // in one name, transliteration variants, a dropped second name, swapped
 // day and month and a year of birth off by one, each on its own; a
 // missing date of birth is bridged only by the identity number, and two

@@ -16,6 +16,8 @@ var (
 	ErrDuplicateList  = errors.New("linkage: duplicate list name")
 	ErrNoMatchKeys    = errors.New("linkage: the files have no match keys")
 	ErrToken          = errors.New("linkage: token is not 32 lowercase hex digits")
+	ErrBloom          = errors.New("linkage: Bloom encoding is not 43 base64url digits (256 bits)")
+	ErrRecordID       = errors.New("linkage: record id is not 16 lowercase hex digits")
 	ErrVocabulary     = errors.New("linkage: covariate has too many distinct values")
 	ErrTooFewLists    = errors.New("linkage: linking needs at least 2 lists")
 	ErrTooManyLists   = errors.New("linkage: too many lists")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -147,5 +148,22 @@ func TestOptionErrors(t *testing.T) {
 		if _, err := Link(context.Background(), srcs(), o); !errors.Is(err, ErrOptions) {
 			t.Errorf("%+v: got %v", o, err)
 		}
+	}
+}
+
+// TestTooManyCovariateValues: a covariate column with more distinct values
+// than a byte holds in one file is refused as not coarse, naming the
+// column, whatever the order of its values.
+func TestTooManyCovariateValues(t *testing.T) {
+	var recs []rec
+	for i := range 300 {
+		recs = append(recs, rec{toks: fmt.Sprintf("t%d", i), cov: []string{fmt.Sprintf("v%d", i)}})
+	}
+	a := mkFile(t, "A", []string{"k"}, []string{"c"}, recs, nil)
+	b := mkFile(t, "B", []string{"k"}, []string{"c"}, recs[:2], nil)
+	_, err := Link(context.Background(), []Source{{Name: "a.mkt", R: bytes.NewReader(a)}, {Name: "b.mkt", R: bytes.NewReader(b)}}, nil)
+	var fe *FileError
+	if !errors.Is(err, ErrVocabulary) || !errors.As(err, &fe) || fe.Column != "c" {
+		t.Fatalf("err = %v, want ErrVocabulary on column c", err)
 	}
 }

@@ -3,8 +3,10 @@ package linkage
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +23,11 @@ type Result struct {
 	Tables map[Rule]*mse.Table
 	// Report is the linkage report: counts only.
 	Report *Report
+	// Assignments, when Options.Assignments is set, holds every record's
+	// person under Options.Rule and its review candidates; see
+	// WriteAssignments. It names records by their ids: it stays with the
+	// linkage party.
+	Assignments []Assignment
 }
 
 // ReportFormat names the JSON format of Report.
@@ -46,6 +53,13 @@ type Report struct {
 	Lists             []ListReport `json:"lists"`
 	Keys              []KeyReport  `json:"keys"`
 	Rules             []RuleReport `json:"rules"` // strict, default, loose
+	// BloomKey names the Bloom encoding the scored pass compares, "" for
+	// none; BlockKeys the keys whose blocks say which records it compares.
+	// Neither is in MatchKeys, which lists the exact keys.
+	BloomKey  string   `json:"bloom_key"`
+	BlockKeys []string `json:"block_keys"`
+	// Scoring describes the scored pass; absent when it did not run.
+	Scoring *ScoringReport `json:"scoring,omitempty"`
 }
 
 // ListReport describes one input list.
@@ -124,6 +138,9 @@ type RuleReport struct {
 	// hold different known values (resolved by the vote for strata).
 	ConflictingPersons map[string]int `json:"conflicting_persons"`
 	Table              []TableRow     `json:"table"`
+	// Scored is the scored pass's outcome under this rule; absent for
+	// strict and when the pass did not run.
+	Scored *ScoredRuleReport `json:"scored,omitempty"`
 }
 
 // SizeCount is one bar of a distribution.
@@ -171,6 +188,35 @@ func (o *Options) check(k int) (Options, error) {
 	if v.Workers <= 0 {
 		v.Workers = runtime.GOMAXPROCS(0)
 	}
+	var sc ScoringOptions
+	if v.Scoring != nil {
+		sc = *v.Scoring
+	}
+	if !sc.SetThresholds {
+		sc.Upper, sc.Lower = DefaultUpper, DefaultLower
+	}
+	if math.IsNaN(sc.Upper) || math.IsInf(sc.Upper, 0) || math.IsNaN(sc.Lower) || math.IsInf(sc.Lower, 0) || sc.Lower > sc.Upper {
+		return v, fmt.Errorf("%w: scoring thresholds must be finite with lower ≤ upper", ErrOptions)
+	}
+	switch {
+	case sc.Margin == 0:
+		sc.Margin = DefaultMargin
+	case sc.Margin < 0 || math.IsNaN(sc.Margin) || math.IsInf(sc.Margin, 0):
+		return v, fmt.Errorf("%w: scoring margin must be a non-negative number of bits", ErrOptions)
+	}
+	switch {
+	case sc.MaxComparisons == 0:
+		sc.MaxComparisons = DefaultMaxComparisons
+	case sc.MaxComparisons < 0:
+		return v, fmt.Errorf("%w: MaxComparisons must not be negative", ErrOptions)
+	}
+	switch {
+	case sc.MinDice == 0:
+		sc.MinDice = DefaultMinDice
+	case !(sc.MinDice > 0 && sc.MinDice <= 1):
+		return v, fmt.Errorf("%w: MinDice must lie in (0, 1]", ErrOptions)
+	}
+	v.Scoring = &sc
 	return v, nil
 }
 
@@ -213,7 +259,7 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if err != nil {
 		return nil, err
 	}
-	in, err := readAll(ctx, lists, o.MissingValues, o.Workers)
+	in, err := readAll(ctx, lists, o.MissingValues, o.Workers, o.Assignments)
 	if err != nil {
 		return nil, err
 	}
@@ -221,58 +267,146 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 	if err != nil {
 		return nil, err
 	}
-	keep := make([]bool, len(in.keys))
-	for _, j := range finer {
-		if j >= 0 {
-			keep[j] = true
-		}
-	}
-	bl, err := blockAll(ctx, in, o.MaxTokenFrequency, o.Workers, keep)
-	if err != nil {
-		return nil, err
-	}
-	strata := make([]int, len(o.Strata))
-	for i, s := range o.Strata {
-		strata[i] = slices.Index(in.covariates, s)
-	}
-
 	m := len(in.keys)
-	depths := map[Rule]int{}
-	for _, r := range Rules {
-		depths[r] = RuleKeys(r, m)
-	}
-	// The first pass checks dates: it makes the strict and default
-	// persons. The loose persons differ only from the first key with a
-	// date check on, so the second pass starts from a copy of the state
-	// before that key.
-	first := m
+	first := m // the first key whose year of birth is checked against the full date
 	for k := range m {
 		if finer[k] >= 0 {
 			first = k
 			break
 		}
 	}
-	lk := newLinker(in)
-	var saved *linker
-	levels := make([]levelStats, m)
-	linksBy := map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}
-	snaps := map[Rule]*snapshot{}
-	take := func(r Rule, lk *linker) {
-		for _, o := range Rules {
-			if o != r && snaps[o] != nil && depths[o] == depths[r] && o.ChecksDates() == r.ChecksDates() {
-				snaps[r] = snaps[o]
-			}
+	scoring := !o.Scoring.Off && (first < m || in.bloomKey != "" && len(in.blockKeys) > 0)
+	nb := len(in.blockKeys)
+	keep := make([]bool, m+nb)
+	limits := make([]int, m+nb)
+	for k := range limits {
+		limits[k] = o.MaxTokenFrequency
+		if k >= m {
+			limits[k] = math.MaxInt32 // block keys: the Bloom pass has its own budget
 		}
-		if snaps[r] == nil {
-			snaps[r] = lk.snapshot(strata)
-		}
-		if after != nil {
-			after(r, lk)
+		// The scorer reads the identity number's and the block keys'
+		// token ids; the assignments every key's.
+		keep[k] = o.Assignments || scoring && (k == 0 || k >= m)
+	}
+	for k, j := range finer {
+		if j >= 0 {
+			keep[j] = true
+			keep[k] = keep[k] || scoring // the scorer checks year keys against their full-date keys
 		}
 	}
+	bl, err := blockAll(ctx, in, limits, o.Workers, keep)
+	if err != nil {
+		return nil, err
+	}
+	if in.n > 1<<20 {
+		// The token pairs are garbage now, and what the linking allocates
+		// next would otherwise grow the heap to twice its live size
+		// before the next collection; their pages go back to the system.
+		// The big arrays hold no pointers, so a collection costs little.
+		debug.FreeOSMemory()
+	}
+	strata := make([]int, len(o.Strata))
+	for i, s := range o.Strata {
+		strata[i] = slices.Index(in.covariates, s)
+	}
+	depths := map[Rule]int{}
+	for _, r := range Rules {
+		depths[r] = RuleKeys(r, m)
+	}
+	lr := &linkRun{in: in, o: o, bl: bl, finer: finer, strata: strata, depths: depths, after: after,
+		levels: make([]levelStats, m), snaps: map[Rule]*snapshot{}, lks: map[Rule]*linker{},
+		linksBy: map[Rule][]int{Strict: make([]int, m), Default: make([]int, m), Loose: make([]int, m)}}
+	if scoring {
+		err = lr.scored(ctx, first)
+	} else {
+		err = lr.exact(ctx, first)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := assemble(in, o, bl[:m], lr.levels, lr.snaps, depths, finer, lr.linksBy)
+	if lr.score != nil {
+		res.Report.Scoring = lr.scoringReport()
+		for i := range res.Report.Rules {
+			rr := &res.Report.Rules[i]
+			if st, ok := lr.stats[rr.Rule]; ok {
+				rr.Scored = &st
+			}
+		}
+	}
+	res.Report.BloomKey, res.Report.BlockKeys = in.bloomKey, slices.Clone(in.blockKeys)
+	if res.Report.BlockKeys == nil {
+		res.Report.BlockKeys = []string{}
+	}
+	if o.Assignments {
+		res.Assignments = lr.assignments(o.Rule)
+	}
+	return res, nil
+}
+
+// scoredHook, set by tests only, sees the scorer and the candidate pairs
+// of the default rule's scored pass.
+var scoredHook func(sc *scorer, cands []uint64)
+
+// linkRun is the state of one Link call between the reading and the
+// report.
+type linkRun struct {
+	in      *input
+	o       Options
+	bl      []blocks
+	finer   []int
+	strata  []int
+	depths  map[Rule]int
+	after   func(Rule, *linker)
+	levels  []levelStats
+	linksBy map[Rule][]int
+	snaps   map[Rule]*snapshot
+	lks     map[Rule]*linker // the persons of each rule, for the assignments
+
+	// The scored pass.
+	score   *scorer
+	stats   map[string]ScoredRuleReport
+	links   map[Rule][]scoredPair
+	review  []scoredPair // the default rule's
+	skipped [2]int       // Bloom blocks and records left out by the budget
+	nBloom  int          // Bloom candidate pairs
+	exactN  int          // keys the default rule applies as exact levels
+}
+
+func (lr *linkRun) take(r Rule, lk *linker, share bool) {
+	if share {
+		for _, o := range Rules {
+			if o != r && lr.snaps[o] != nil && lr.depths[o] == lr.depths[r] && o.ChecksDates() == r.ChecksDates() {
+				lr.snaps[r] = lr.snaps[o]
+			}
+		}
+	}
+	if lr.snaps[r] == nil {
+		lr.snaps[r] = lk.snapshot(lr.strata)
+	}
+	if lr.o.Assignments && r == lr.o.Rule {
+		lr.lks[r] = lk.clone()
+	}
+	if lr.after != nil {
+		lr.after(r, lk)
+	}
+}
+
+// exact links with the exact keys alone: every key a level, the year keys
+// checked against the full date under strict and default.
+func (lr *linkRun) exact(ctx context.Context, first int) error {
+	in, bl, finer, depths := lr.in, lr.bl, lr.finer, lr.depths
+	m := len(in.keys)
+	levels, linksBy := lr.levels, lr.linksBy
+	// The first pass checks dates: it makes the strict and default
+	// persons. The loose persons differ only from the first key with a
+	// date check on, so the second pass starts from a copy of the state
+	// before that key.
+	lk := newLinker(in)
+	var saved *linker
 	for k := range m {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if k == first {
 			saved = lk.clone()
@@ -287,7 +421,7 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 				linksBy[r][k] = levels[k].links
 			}
 			if depths[r] == k+1 {
-				take(r, lk)
+				lr.take(r, lk, true)
 			}
 		}
 		if saved == nil {
@@ -296,21 +430,127 @@ func linkWith(ctx context.Context, srcs []Source, opts *Options, after func(r Ru
 		}
 	}
 	if saved == nil {
-		take(Loose, lk)
-	} else {
-		// The second pass reuses the first one's scratch space.
-		saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
-		lk = saved
-		for k := first; k < m; k++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			linksBy[Loose][k] = lk.level(&bl[k], nil).links
-			bl[k].recs, bl[k].ends = nil, nil
-		}
-		take(Loose, lk)
+		lr.take(Loose, lk, true)
+		return nil
 	}
-	return assemble(in, o, bl, levels, snaps, depths, finer, linksBy), nil
+	// The second pass reuses the first one's scratch space.
+	saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
+	lk = saved
+	for k := first; k < m; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		linksBy[Loose][k] = lk.level(&bl[k], nil).links
+		bl[k].recs, bl[k].ends = nil, nil
+	}
+	lr.take(Loose, lk, true)
+	return nil
+}
+
+// scored links as exact does, every exact key a level, and after the
+// levels of the default rule and of the loose one it scores the pairs of
+// the Bloom blocks that the levels left apart: the default rule links
+// those of weight at least the upper threshold, with its checks, the loose
+// rule those of at least the lower one.
+func (lr *linkRun) scored(ctx context.Context, first int) error {
+	in, bl, finer, depths := lr.in, lr.bl, lr.finer, lr.depths
+	m := len(in.keys)
+	so := lr.o.Scoring
+	lr.exactN = m
+	sexCol := slices.Index(in.covariates, "sex")
+	var refine [][2]int
+	for k, j := range finer {
+		if j >= 0 {
+			refine = append(refine, [2]int{k, j})
+		}
+	}
+	if bf, err := refinements(in.blockKeys, nil); err == nil {
+		for k, j := range bf {
+			if j >= 0 {
+				refine = append(refine, [2]int{m + k, m + j})
+			}
+		}
+	}
+	sc := newScorer(in, bl, sexCol, refine)
+	lr.score = sc
+	lr.stats = map[string]ScoredRuleReport{}
+	lr.links = map[Rule][]scoredPair{}
+
+	lk := newLinker(in)
+	var saved *linker
+	for k := range m {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k == first {
+			saved = lk.clone()
+		}
+		var ft []uint32
+		if finer[k] >= 0 {
+			ft = bl[finer[k]].token
+		}
+		lr.levels[k] = lk.level(&bl[k], ft)
+		for _, r := range []Rule{Strict, Default} {
+			if k < depths[r] {
+				lr.linksBy[r][k] = lr.levels[k].links
+			}
+		}
+		if saved == nil {
+			lr.linksBy[Loose][k] = lr.levels[k].links
+			if k >= 2 {
+				// Neither the loose pass (which starts at first) nor the
+				// scorer (keys 0 and 1) reads these blocks again.
+				bl[k].recs, bl[k].ends = nil, nil
+			}
+		}
+		if depths[Strict] == k+1 {
+			lr.take(Strict, lk, false)
+		}
+	}
+	if saved == nil {
+		saved = lk.clone()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Candidate pairs: within the Bloom blocks, similar enough encodings.
+	// The scorer's u counts the pairs the levels left apart, so that the
+	// matches they found do not pass for chance agreements.
+	var cands []uint64
+	if sc.bloomF >= 0 {
+		kept, sb, sr := bloomBudget(bl[m:], so.MaxComparisons)
+		lr.skipped = [2]int{sb, sr}
+		for i, b := range kept {
+			cands = sc.blockPairs(cands, b, so.MinDice, m+i == sc.yearKey, lk)
+		}
+		cands = dedup(cands)
+		lr.nBloom = len(cands)
+	}
+	sc.fit()
+	sc.estimatePrior(lk, cands)
+	if scoredHook != nil {
+		scoredHook(sc, cands)
+	}
+	st, links, review := lk.scoredPass(sc, cands, so.Upper, so.Lower, so.Margin, true)
+	lr.stats[Default.String()] = st.report()
+	lr.links[Default], lr.review = links, review
+	lr.take(Default, lk, false)
+
+	// Loose: the keys from the first year key on as unchecked levels, then
+	// the scored pass down to the lower threshold.
+	saved.ts, saved.tcovx, saved.ls, saved.ok, saved.size = lk.ts[:0], lk.tcovx[:0], lk.ls[:0], lk.ok, lk.size
+	lk = saved
+	for k := first; k < m; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lr.linksBy[Loose][k] = lk.level(&bl[k], nil).links
+	}
+	st, links, _ = lk.scoredPass(sc, cands, so.Lower, so.Lower, so.Margin, false)
+	lr.stats[Loose.String()] = st.report()
+	lr.links[Loose] = links
+	lr.take(Loose, lk, false)
+	return nil
 }
 
 // refinements returns, for each key, the index of the stronger key that

@@ -377,10 +377,26 @@ func TestRefinementsFromNames(t *testing.T) {
 // named so that each year key is checked against the full-date key of the
 // same name, and no other key is checked (the day-and-month keys link
 // records whose full dates differ by design).
+//
+// The block keys are refined among themselves in the same way
+// (block_year_sex by block_dob): the scored pass vetoes pairs that agree on
+// the first and disagree on the second.
 func TestDefaultSchemaRefinements(t *testing.T) {
-	var keys []string
+	var keys, blockKeys []string
 	for _, k := range pseudonym.DefaultSchema().MatchKeys {
-		keys = append(keys, k.Name)
+		switch k.Kind {
+		case pseudonym.KindToken:
+			keys = append(keys, k.Name)
+		case pseudonym.KindBlock:
+			blockKeys = append(blockKeys, k.Name)
+		}
+	}
+	bf, err := refinements(blockKeys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blockKeys) != 3 || bf[0] != -1 || bf[1] != 0 || bf[2] != 0 || blockKeys[0] != "block_dob" || blockKeys[1] != "block_year_sex" || blockKeys[2] != "block_year" {
+		t.Errorf("block keys %q refined by %v, want block_year_sex and block_year by block_dob", blockKeys, bf)
 	}
 	got, err := refinements(keys, nil)
 	if err != nil {
@@ -397,6 +413,6 @@ func TestDefaultSchemaRefinements(t *testing.T) {
 		}
 	}
 	if len(keys) != 11 {
-		t.Errorf("%d built-in keys; this test and the package documentation know 11", len(keys))
+		t.Errorf("%d built-in exact keys; this test and the package documentation know 11", len(keys))
 	}
 }

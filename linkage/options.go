@@ -110,10 +110,63 @@ type Options struct {
 	// {"", "unknown"}.
 	MissingValues []string
 
+	// Scoring controls the scored pass (package documentation, section
+	// "Scored links"). Default nil: the defaults of ScoringOptions.
+	Scoring *ScoringOptions
+
+	// Assignments makes Result.Assignments: for every record its person,
+	// what linked it and its candidates in the review band. It keeps the
+	// record ids in memory (8 bytes a record). Default false.
+	Assignments bool
+
 	// Workers bounds the number of goroutines. Default 0: GOMAXPROCS.
 	// The result does not depend on it.
 	Workers int
 }
+
+// ScoringOptions control the scored pass. A nil *ScoringOptions means the
+// defaults.
+type ScoringOptions struct {
+	// Off turns the scored pass off: the default rule then applies every
+	// exact key as a level, the year-of-birth keys checked against the
+	// full date, as before the pass existed. Default false.
+	Off bool
+	// Upper and Lower are the thresholds on a candidate pair's weight,
+	// the posterior log-odds of a match in bits (log2 of the likelihood
+	// ratio m/u summed over the features, plus the prior log-odds; package
+	// documentation, "Scored links"): the default rule links pairs of at
+	// least Upper, the loose rule pairs of at least Lower, and pairs
+	// between them are left for review. They apply when SetThresholds is
+	// true (then Lower ≤ Upper, both finite); otherwise the defaults,
+	// DefaultUpper and DefaultLower.
+	Upper, Lower  float64
+	SetThresholds bool
+	// Margin is how many bits below a pair's weight another candidate of
+	// one of its records must stay for the pair to be linked, when the
+	// two candidates' persons cannot be one (a placeholder date among two
+	// namesakes, say): closer than that, both go to review. Default 0:
+	// DefaultMargin. Must not be negative.
+	Margin float64
+	// MaxComparisons bounds the Dice comparisons of the Bloom pass: when
+	// the blocks of the block keys hold more pairs, the largest blocks are
+	// left out (and counted in the report) until the rest fit. Default 0:
+	// DefaultMaxComparisons.
+	MaxComparisons int
+	// MinDice is the Dice coefficient of the Bloom encodings below which
+	// two records of one block are not a candidate pair. Default 0:
+	// DefaultMinDice. At most 1.
+	MinDice float64
+}
+
+// Defaults of ScoringOptions, chosen on the end-to-end test populations
+// (package documentation, section "Scored links").
+const (
+	DefaultUpper          = -6.0
+	DefaultLower          = -10.0
+	DefaultMargin         = 2.0
+	DefaultMaxComparisons = 20_000_000
+	DefaultMinDice        = 0.6
+)
 
 // MaxStrata is the largest number of stratum columns Link accepts.
 const MaxStrata = 8

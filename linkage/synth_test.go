@@ -32,6 +32,11 @@ type origin struct {
 	middleMale     string    // Vietnamese "Văn"
 	familyWeights  []float64 // optional: skewed family-name frequencies
 	compoundFamily float64   // share with two family names (Brazil: "da Silva Santos")
+	// Loaded from testdata/names (see names.go's loadNamePools): the
+	// weights of the given names, and the female forms of family names
+	// where they are written differently (Ukrainian).
+	femaleWeights, maleWeights []float64
+	familyFemale               [][2]string
 }
 
 func same(xs ...string) [][2]string {
@@ -113,9 +118,23 @@ func pickWeighted(rng *rand.Rand, w []float64) int {
 	return len(w) - 1
 }
 
-// nationalID returns a valid 11-digit identity number for the birth date:
-// a fødselsnummer, or a D-number (first digit + 4).
+// issuedIDs are the identity numbers given out so far: the registry
+// never gives one number to two people.
+var issuedIDs = map[string]bool{}
+
+// nationalID returns a valid 11-digit identity number for the birth date,
+// one not issued before: a fødselsnummer, or a D-number (first digit + 4).
 func nationalID(rng *rand.Rand, dob time.Time, dnumber bool) string {
+	for {
+		id := drawNationalID(rng, dob, dnumber)
+		if !issuedIDs[id] {
+			issuedIDs[id] = true
+			return id
+		}
+	}
+}
+
+func drawNationalID(rng *rand.Rand, dob time.Time, dnumber bool) string {
 	for {
 		ind := rng.IntN(500)
 		if dob.Year() >= 2000 {
@@ -170,9 +189,19 @@ func newPerson(rng *rand.Rand, id int) *person {
 	if p.female {
 		givenPool = o.femaleGiven
 	}
-	p.given = [][2]string{pick(rng, givenPool)}
+	givenW := o.maleWeights
+	if p.female {
+		givenW = o.femaleWeights
+	}
+	pickGiven := func() [2]string {
+		if givenW != nil {
+			return givenPool[pickWeighted(rng, givenW)]
+		}
+		return pick(rng, givenPool)
+	}
+	p.given = [][2]string{pickGiven()}
 	if o.middleFemale == "" && rng.Float64() < 0.2 {
-		second := pick(rng, givenPool)
+		second := pickGiven()
 		if second != p.given[0] {
 			p.given = append(p.given, second)
 		}
@@ -184,11 +213,15 @@ func newPerson(rng *rand.Rand, id int) *person {
 		}
 	}
 	fam := func() [2]string {
-		var f [2]string
+		var i int
 		if o.familyWeights != nil {
-			f = o.family[pickWeighted(rng, o.familyWeights)]
+			i = pickWeighted(rng, o.familyWeights)
 		} else {
-			f = pick(rng, o.family)
+			i = rng.IntN(len(o.family))
+		}
+		f := o.family[i]
+		if p.female && o.familyFemale != nil {
+			return o.familyFemale[i]
 		}
 		if p.female && o.feminine != nil {
 			f = [2]string{o.feminine(f[0]), f[1] + "a"}
@@ -240,12 +273,17 @@ type agency struct {
 	prefersFNR   bool    // records the fødselsnummer when the person has both
 	duplicates   float64 // the same person registered twice
 	useISO2      bool
+	// Export habits.
+	codePage   bool    // the system exports Windows-1252: letters it lacks become "?"
+	noDOBIfNID float64 // the date of birth is left out when an identity number is recorded
+	excelNID   float64 // the identity number went through a spreadsheet: a leading zero is lost
+	sexRecord  float64 // sex is recorded (default, 0: always)
 }
 
 var agencies = []agency{
 	{name: "POLICE", capture: func(p *person) float64 { return ifElse(p.exploitation == "labour", 0.28, 0.18) },
 		dateFormat: "02.01.2006", sexWords: [2]string{"K", "M"}, exploitWords: map[string]string{"sexual": "seksuell utnyttelse", "labour": "tvangsarbeid", "both": "begge", "other": "organfjerning"},
-		swapNames: 0.08, dropSecond: 0.3, dropParticle: 0.2, upperFamily: true, idRecorded: 0.6, duplicates: 0.03},
+		swapNames: 0.08, dropSecond: 0.3, dropParticle: 0.2, upperFamily: true, idRecorded: 0.6, duplicates: 0.03, codePage: true, excelNID: 0.3},
 	{name: "UDI", capture: func(p *person) float64 { return 0.25 },
 		dateFormat: "2006-01-02", sexWords: [2]string{"F", "M"}, exploitWords: map[string]string{"sexual": "sexual", "labour": "labour", "both": "both", "other": "other"},
 		swapNames: 0.04, dropSecond: 0.05, upperFamily: true, idRecorded: 0.9, duplicates: 0.02, useISO2: true},
@@ -261,6 +299,12 @@ var agencies = []agency{
 	{name: "NGO", capture: func(p *person) float64 { return 0.18 },
 		dateFormat: "2006-01-02", sexWords: [2]string{"female", "male"}, exploitWords: map[string]string{"sexual": "sexual exploitation", "labour": "forced labour", "both": "both", "other": "other"},
 		swapNames: 0.12, nativeScript: 0.25, dropSecond: 0.3, dropParticle: 0.3, fullName: true, idRecorded: 0.1, duplicates: 0.04, useISO2: true},
+	// A health service: an old system that exports Windows-1252, records
+	// the identity number and often nothing else of the date of birth,
+	// and sex only sometimes.
+	{name: "HEALTH", capture: func(p *person) float64 { return 0.12 },
+		dateFormat: "02.01.2006", sexWords: [2]string{"K", "M"}, exploitWords: map[string]string{"sexual": "seksuell", "labour": "arbeid", "both": "begge", "other": "annet"},
+		swapNames: 0.1, dropSecond: 0.3, idRecorded: 0.85, prefersFNR: true, duplicates: 0.03, codePage: true, noDOBIfNID: 0.6, excelNID: 0.5, sexRecord: 0.7},
 }
 
 func ifElse(c bool, a, b float64) float64 {
@@ -280,10 +324,12 @@ type noise struct {
 	dayMonthSwap float64
 	missingSex   float64
 	nativeScript float64 // factor on agency.nativeScript
+	mixedScript  float64 // a Latin letter of a name replaced by its Cyrillic look-alike
+	export       bool    // the agencies' export habits (code pages, dates left out, spreadsheets)
 }
 
 // realisticNoise is the noise of the realistic scenario.
-var realisticNoise = noise{typo: 0.015, missingDOB: 0.02, placeholder: 0.06, yearOff: 0.005, dayMonthSwap: 0.01, missingSex: 0.02, nativeScript: 1}
+var realisticNoise = noise{typo: 0.015, missingDOB: 0.02, placeholder: 0.06, yearOff: 0.005, dayMonthSwap: 0.01, missingSex: 0.02, nativeScript: 1, mixedScript: 0.005, export: true}
 
 // bridgeableNoise keeps only the noise that some key of the default schema
 // absorbs in every record: swapped, reordered, partly recorded and
@@ -307,16 +353,22 @@ const (
 	tagSwapped
 	tagDroppedName
 	tagDroppedParticle
+	tagCodePage
+	tagNIDOnlyDate
+	tagMixedScript
+	tagExcelNID
 	nTags = iota
 )
 
-var tagNames = []string{"name typo", "missing birth date", "placeholder birth date", "birth year off by one", "day and month swapped", "missing sex", "name in native script", "given and family swapped", "second name dropped", "particle dropped"}
+var tagNames = []string{"name typo", "missing birth date", "placeholder birth date", "birth year off by one", "day and month swapped", "missing sex", "name in native script", "given and family swapped", "second name dropped", "particle dropped",
+	"letters lost to a code page", "date only in the identity number", "Cyrillic look-alike letter", "identity number lost a leading zero"}
 
 // unbridgeable are the tags after which no key of the default schema can
 // match the record with the person's other records, except the identity
-// number: every key but nid needs a date of birth. (Two other kinds of
-// noise together, a typo and a placeholder date say, can have the same
-// effect; the end-to-end test logs the missed pairs by noise.)
+// number: every key but nid needs a date of birth, and a record with
+// neither has none to take from the number. (Two other kinds of noise
+// together, a typo and a placeholder date say, can have the same effect;
+// the end-to-end test logs the missed pairs by noise.)
 const unbridgeable = tagMissingDOB
 
 // extractRow is one record an agency holds, with the true person and the
@@ -381,8 +433,23 @@ func (a *agency) record(rng *rand.Rand, p *person, nz noise) extractRow {
 			g = typo(rng, g)
 		}
 	}
+	if rng.Float64() < nz.mixedScript {
+		tags |= tagMixedScript
+		if rng.IntN(2) == 0 {
+			fam = lookalike(rng, fam)
+		} else {
+			g = lookalike(rng, g)
+		}
+	}
 	if a.upperFamily {
 		fam = strings.ToUpper(fam)
+	}
+	if nz.export && a.codePage {
+		g2, f2 := cp1252(g), cp1252(fam)
+		if g2 != g || f2 != fam {
+			tags |= tagCodePage
+		}
+		g, fam = g2, f2
 	}
 	swapped := rng.Float64() < a.swapNames
 	if p.orig.familyFirst && rng.Float64() < 0.3 {
@@ -414,7 +481,11 @@ func (a *agency) record(rng *rand.Rand, p *person, nz noise) extractRow {
 	default:
 		f["birth_date"] = dob.Format(a.dateFormat)
 	}
-	if rng.Float64() >= nz.missingSex {
+	sexKept := rng.Float64() >= nz.missingSex
+	if nz.export && a.sexRecord > 0 && rng.Float64() >= a.sexRecord {
+		sexKept = false
+	}
+	if sexKept {
 		f["sex"] = a.sexWords[ifInt(p.female, 0, 1)]
 	} else {
 		tags |= tagMissingSex
@@ -427,6 +498,16 @@ func (a *agency) record(rng *rand.Rand, p *person, nz noise) extractRow {
 			f["national_id"] = p.dnr
 		case p.fnr != "":
 			f["national_id"] = p.fnr
+		}
+	}
+	if id := f["national_id"]; id != "" && nz.export {
+		if rng.Float64() < a.noDOBIfNID && f["birth_date"] != "" {
+			delete(f, "birth_date")
+			tags |= tagNIDOnlyDate
+		}
+		if id[0] == '0' && rng.Float64() < a.excelNID {
+			f["national_id"] = id[1:]
+			tags |= tagExcelNID
 		}
 	}
 	f["exploitation"] = a.exploitWords[p.exploitation]
@@ -472,6 +553,7 @@ func typo(rng *rand.Rand, s string) string {
 // population draws n people and every agency's extract of them.
 func population(seed uint64, n int, nz noise) ([]*person, [][]extractRow) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	clear(issuedIDs)
 	people := make([]*person, n)
 	for i := range people {
 		people[i] = newPerson(rng, i)
@@ -490,4 +572,36 @@ func population(seed uint64, n int, nz noise) ([]*person, [][]extractRow) {
 		}
 	}
 	return people, rows
+}
+
+// cp1252 writes s as an export in Windows-1252 would, read back: every
+// letter the code page lacks (ș, ț, ă, Đ, ư, ė, Cyrillic, …) becomes "?".
+func cp1252(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 || r >= 0xA0 && r <= 0xFF || strings.ContainsRune("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ", r) {
+			return r
+		}
+		return '?'
+	}, s)
+}
+
+// lookalikes are Latin letters and the Cyrillic letters that look the
+// same (a keyboard layout switched in the middle of a word).
+var lookalikes = map[rune]rune{'a': 'а', 'e': 'е', 'o': 'о', 'p': 'р', 'c': 'с', 'x': 'х', 'y': 'у', 'i': 'і'}
+
+// lookalike replaces one letter of s that has a Cyrillic look-alike.
+func lookalike(rng *rand.Rand, s string) string {
+	rs := []rune(s)
+	var idx []int
+	for i, r := range rs {
+		if _, ok := lookalikes[r]; ok {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return s
+	}
+	i := pick(rng, idx)
+	rs[i] = lookalikes[rs[i]]
+	return string(rs)
 }

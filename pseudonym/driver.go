@@ -1,6 +1,7 @@
 package pseudonym
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -13,6 +14,7 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/morketall/morketall/internal/extsort"
 	"github.com/morketall/morketall/internal/mktfile"
@@ -42,7 +44,7 @@ type List struct {
 	key    *Key
 	ctx    context.Context
 	dir    string
-	dup    *mrand.Rand // fresh ids for the rare duplicate
+	dup    [32]byte // seed of the fresh ids for the rare duplicate
 }
 
 // Len returns the number of records.
@@ -88,19 +90,63 @@ func (l *List) writeTo(t mktfile.Target) error {
 	if err != nil {
 		return err
 	}
+	var line []byte
+	nf := len(h.MatchKeys) + len(h.Covariates)
+	err = l.each(func(id []byte, _ int, fields []byte) error {
+		line = append(line[:0], id...)
+		if line, err = appendFields(line, fields, nf); err != nil {
+			return err
+		}
+		return sw.WriteLine(append(line, '\n'))
+	})
+	if err != nil {
+		return err
+	}
+	return sw.Close()
+}
+
+// WriteCrosswalk writes the list's crosswalk as CSV with the header
+// record_id,line: for every record of the list file, the line (for a
+// spreadsheet, the row) of the extract it was made from, in the file's
+// (shuffled) order. It lets the agency find a record that the linkage
+// party names for clerical review (linkage.WriteAssignments), and must
+// stay at the agency with the extract: with it, the list file's rows are
+// no longer anonymous to whoever holds the extract. Write it with mode
+// 0600. The record ids are those List.Write writes.
+func (l *List) WriteCrosswalk(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("record_id,line\n")
+	var b []byte
+	err := l.each(func(id []byte, line int, _ []byte) error {
+		b = append(append(b[:0], id...), ',')
+		b = strconv.AppendInt(b, int64(line), 10)
+		b = append(b, '\n')
+		_, err := bw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// each passes the list's records in file order to fn: the record id as
+// 16 hex digits, the source line and the encoded fields (valid until the
+// next call). Ids are the same in every pass.
+func (l *List) each(fn func(id []byte, line int, fields []byte) error) error {
 	it, err := l.recs.Iter()
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	nk, nc := len(h.MatchKeys), len(h.Covariates)
-	rec := mktfile.Record{Tokens: make([]string, nk), Covariates: make([]string, nc)}
+	dup := mrand.New(mrand.NewChaCha8(l.dup))
 	var last uint64
-	var buf []byte
+	var idb [8]byte
+	var idh [16]byte
 	for i := 0; ; i++ {
 		b, err := it.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -115,31 +161,33 @@ func (l *List) writeTo(t mktfile.Target) error {
 			// Two rows drew the same 64-bit id (about once in 370,000 files
 			// of ten million rows): give the second a fresh one.
 			for id == last {
-				id = l.dup.Uint64()
+				id = dup.Uint64()
 			}
 		} else {
 			last = id
 		}
-		if buf, err = decodeRecord(buf[:0], b[16:], &rec); err != nil {
-			return err
-		}
-		var idb [8]byte
 		binary.BigEndian.PutUint64(idb[:], id)
-		rec.ID = hex.EncodeToString(idb[:])
-		if err := sw.WriteRecord(&rec); err != nil {
+		hex.Encode(idh[:], idb[:])
+		line, k := binary.Uvarint(b[16:])
+		if k <= 0 {
+			return errDamaged
+		}
+		if err := fn(idh[:], int(line), b[16+k:]); err != nil {
 			return err
 		}
 	}
-	return sw.Close()
 }
+
+var errDamaged = errors.New("pseudonym: damaged temporary record")
 
 // Field encoding of a record while it waits for the shuffle: a 32-digit
 // lowercase hex token as 16 bytes, anything else as its bytes.
 const (
 	fieldEmpty = 0
+	fieldBloom = 253 // a Bloom encoding: 32 bytes follow
 	fieldLong  = 254 // uvarint length and bytes follow
 	fieldToken = 255 // 16 bytes follow
-	maxShort   = 253
+	maxShort   = 252
 )
 
 func encodeField(b []byte, v string) []byte {
@@ -160,42 +208,51 @@ func encodeField(b []byte, v string) []byte {
 	return append(b, v...)
 }
 
-// decodeRecord fills rec's tokens and covariates from b; the strings slice
-// one string made from buf.
-func decodeRecord(buf, b []byte, rec *mktfile.Record) ([]byte, error) {
-	n := len(rec.Tokens) + len(rec.Covariates)
-	ends := make([]int, 0, n)
+// appendFields appends the n encoded fields of b as text, each after a
+// comma.
+func appendFields(buf, b []byte, n int) ([]byte, error) {
 	for k := 0; k < n; k++ {
 		if len(b) == 0 {
-			return buf, errors.New("pseudonym: damaged temporary record")
+			return buf, errDamaged
 		}
 		c := b[0]
 		b = b[1:]
+		buf = append(buf, ',')
+		need := int(c)
+		switch c {
+		case fieldToken:
+			need = 16
+		case fieldBloom:
+			need = 8 * bloomWords
+		case fieldLong:
+			need = 1
+		}
+		if len(b) < need {
+			return buf, errDamaged
+		}
 		switch {
 		case c == fieldEmpty:
 		case c == fieldToken:
 			buf = hex.AppendEncode(buf, b[:16])
 			b = b[16:]
+		case c == fieldBloom:
+			var f [bloomWords]uint64
+			for w := range f {
+				f[w] = binary.BigEndian.Uint64(b[8*w:])
+			}
+			buf = appendBloom(buf, f)
+			b = b[8*bloomWords:]
 		case c == fieldLong:
 			l, m := binary.Uvarint(b)
+			if m <= 0 || uint64(len(b)-m) < l {
+				return buf, errDamaged
+			}
 			buf = append(buf, b[m:m+int(l)]...)
 			b = b[m+int(l):]
 		default:
 			buf = append(buf, b[:c]...)
 			b = b[c:]
 		}
-		ends = append(ends, len(buf))
-	}
-	s := string(buf)
-	start := 0
-	for k, e := range ends {
-		v := s[start:e]
-		if k < len(rec.Tokens) {
-			rec.Tokens[k] = v
-		} else {
-			rec.Covariates[k-len(rec.Tokens)] = v
-		}
-		start = e
 	}
 	return buf, nil
 }
@@ -261,7 +318,6 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	}
 	idRand := mrand.New(mrand.NewChaCha8(seed))
 	seed[0] ^= 1 // a second, independent stream for duplicate ids
-	dupRand := mrand.New(mrand.NewChaCha8(seed))
 	nw := p.opts.Workers
 	if nw <= 0 {
 		nw = runtime.GOMAXPROCS(0)
@@ -289,6 +345,7 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 		if err != nil {
 			return nil, err
 		}
+		q.raw = true
 		w.p, w.acc = q, q.newAcc(list, lo)
 		workers[i] = w
 	}
@@ -297,12 +354,27 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 	defer cancel()
 	jobs := make(chan *batch, nw)
 	results := make(chan *result, nw)
-	go readBatches(ictx, src, idRand, jobs)
+	// Spent batches and results go back to be reused: the buffers of a
+	// few batches serve the whole extract.
+	freeBatches := make(chan *batch, 2*nw+2)
+	freeResults := make(chan *result, 2*nw+2)
+	go readBatches(ictx, src, idRand, jobs, freeBatches)
 	done := make(chan struct{})
 	for _, w := range workers {
 		go func() {
 			for b := range jobs {
-				results <- w.process(b, lo)
+				var r *result
+				select {
+				case r = <-freeResults:
+				default:
+					r = &result{}
+				}
+				w.process(b, lo, r)
+				select {
+				case freeBatches <- b:
+				default:
+				}
+				results <- r
 			}
 			done <- struct{}{}
 		}()
@@ -351,6 +423,10 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 				cancel()
 				break
 			}
+			select {
+			case freeResults <- r:
+			default:
+			}
 		}
 	}
 	if firstErr == nil {
@@ -390,8 +466,21 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 			{"rejected", strconv.Itoa(rep.RecordsIn - rep.RecordsOut)},
 		},
 	}
+	var blooms, blocks []string
 	for _, k := range p.keys {
 		h.MatchKeys = append(h.MatchKeys, k.name)
+		switch k.kind {
+		case KindBloom:
+			blooms = append(blooms, k.name)
+		case KindBlock:
+			blocks = append(blocks, k.name)
+		}
+	}
+	if len(blooms) > 0 {
+		h.Extra = append(h.Extra, [2]string{"bloom_keys", strings.Join(blooms, ",")})
+	}
+	if len(blocks) > 0 {
+		h.Extra = append(h.Extra, [2]string{"block_keys", strings.Join(blocks, ",")})
 	}
 	for _, c := range p.covs {
 		h.Covariates = append(h.Covariates, c.Name)
@@ -400,16 +489,24 @@ func (p *Pseudonymiser) Pseudonymise(list string, src Source) (*List, error) {
 		}
 	}
 	ok = true
-	return &List{header: h, recs: recs, n: int(recs.Len()), report: rep, key: p.key, ctx: ctx, dir: dir, dup: dupRand}, nil
+	return &List{header: h, recs: recs, n: int(recs.Len()), report: rep, key: p.key, ctx: ctx, dir: dir, dup: seed}, nil
 }
 
 // readBatches reads src into batches; the last one carries the source's
 // error, if any.
-func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *batch) {
+func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *batch, free <-chan *batch) {
 	defer close(jobs)
 	var row int64
 	for seq := 0; ; seq++ {
-		b := &batch{seq: seq, first: row}
+		var b *batch
+		select {
+		case b = <-free:
+			clear(b.cells) // let the strings go
+			*b = batch{cells: b.cells[:0], ends: b.ends[:0], lines: b.lines[:0], ids: b.ids[:0]}
+		default:
+			b = &batch{}
+		}
+		b.seq, b.first = seq, row
 		size := 0
 		for len(b.lines) < batchRows && size < batchBytes {
 			cells, err := src.Next()
@@ -443,8 +540,8 @@ func readBatches(ctx context.Context, src Source, ids *mrand.Rand, jobs chan<- *
 	}
 }
 
-func (w *worker) process(b *batch, lo *layout) *result {
-	r := &result{seq: b.seq}
+func (w *worker) process(b *batch, lo *layout, r *result) {
+	*r = result{seq: b.seq, recs: r.recs[:0], freq: r.freq[:0], warns: r.warns[:0]}
 	start := 0
 	var rec []byte
 	for i, end := range b.ends {
@@ -466,8 +563,20 @@ func (w *worker) process(b *batch, lo *layout) *result {
 		}
 		rec = binary.BigEndian.AppendUint64(rec[:0], b.ids[i])
 		rec = binary.BigEndian.AppendUint64(rec, uint64(b.first)+uint64(i))
-		for _, t := range out.Tokens {
-			rec = encodeField(rec, t)
+		rec = binary.AppendUvarint(rec, uint64(max(b.lines[i], 0)))
+		q := w.p
+		for k := range q.keys {
+			switch {
+			case !q.rawHave[k]:
+				rec = append(rec, fieldEmpty)
+			case q.keys[k].kind == KindBloom:
+				rec = append(rec, fieldBloom)
+				for _, x := range q.rawBloom[k] {
+					rec = binary.BigEndian.AppendUint64(rec, x)
+				}
+			default:
+				rec = append(append(rec, fieldToken), q.rawTok[16*k:16*k+16]...)
+			}
 		}
 		for _, c := range out.Covariates {
 			rec = encodeField(rec, c)
@@ -484,8 +593,9 @@ func (w *worker) process(b *batch, lo *layout) *result {
 		}
 		w.acc.freq[k] = toks[:0]
 	}
-	r.warns, w.warns = w.warns, nil
-	return r
+	r.warns = append(r.warns, w.warns...)
+	clear(w.warns)
+	w.warns = w.warns[:0]
 }
 
 // collect passes a batch's warnings on and adds its records and token
@@ -519,26 +629,11 @@ func (p *Pseudonymiser) collect(r *result, recs *extsort.Sorter, freq *extsort.U
 // token below (collisions among ten million tokens: about one in 6,000
 // files, changing a count by one).
 func countFrequencies(freq *extsort.Uint64s, rep *Report) error {
-	var cur uint64
-	run := 0
-	flush := func() {
-		if run == 0 {
-			return
-		}
-		ks := &rep.MatchKeys[cur>>58]
+	return freq.EachCount(func(v uint64, n int) {
+		ks := &rep.MatchKeys[v>>58]
 		ks.Distinct++
-		ks.MaxFrequency = max(ks.MaxFrequency, run)
-	}
-	err := freq.Each(func(v uint64) {
-		if run > 0 && v == cur {
-			run++
-			return
-		}
-		flush()
-		cur, run = v, 1
+		ks.MaxFrequency = max(ks.MaxFrequency, n)
 	})
-	flush()
-	return err
 }
 
 // addCounts adds the counts of src to dst, two values of a report type:

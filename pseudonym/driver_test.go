@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/morketall/morketall/internal/mktfile"
 )
 
 // zeros is a fixed "random" source, for reproducible files.
@@ -19,7 +24,7 @@ func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // is empty after Close.
 func TestSameFileWhateverTheWorkersAndSpills(t *testing.T) {
 	header, rows := syntheticExtract(20000, 7)
-	run := func(workers int, spill bool) ([]byte, *Report) {
+	run := func(workers int, spill bool) ([]byte, []byte, *Report) {
 		dir := t.TempDir()
 		if spill {
 			r, f := recordRunBytes, freqRunBytes
@@ -34,8 +39,11 @@ func TestSameFileWhateverTheWorkersAndSpills(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf bytes.Buffer
+		var buf, cw bytes.Buffer
 		if err := l.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.WriteCrosswalk(&cw); err != nil {
 			t.Fatal(err)
 		}
 		if spill {
@@ -47,12 +55,15 @@ func TestSameFileWhateverTheWorkersAndSpills(t *testing.T) {
 		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
 			t.Errorf("%d temporary entries left after Close", len(ents))
 		}
-		return buf.Bytes(), l.Report()
+		return buf.Bytes(), cw.Bytes(), l.Report()
 	}
-	a, ra := run(1, false)
-	b, rb := run(4, true)
+	a, ca, ra := run(1, false)
+	b, cb, rb := run(4, true)
 	if !bytes.Equal(a, b) {
 		t.Fatal("one worker in memory and four spilling workers wrote different files")
+	}
+	if !bytes.Equal(ca, cb) {
+		t.Fatal("one worker in memory and four spilling workers wrote different crosswalks")
 	}
 	ja, _ := jsonOf(ra)
 	jb, _ := jsonOf(rb)
@@ -108,4 +119,103 @@ func equalInts(a, b []int) bool {
 func jsonOf(r *Report) (string, error) {
 	b, err := json.Marshal(r)
 	return string(b), err
+}
+
+// TestCrosswalkNamesTheSourceLine: through a spilling shuffle, every
+// record id of the file appears once in the crosswalk, in the file's
+// order, and the line it names holds the row whose tokens the record
+// carries (recomputed independently of the shuffle with Tokens). Rows
+// span two lines now and then (a quoted newline is simulated by a source
+// whose lines jump), so the line is not the row index.
+func TestCrosswalkNamesTheSourceLine(t *testing.T) {
+	header, rows := syntheticExtract(6000, 11)
+	r, f := recordRunBytes, freqRunBytes
+	recordRunBytes, freqRunBytes = 100<<10, 32<<10
+	defer func() { recordRunBytes, freqRunBytes = r, f }()
+	p, err := New(testKey(t), nil, &Options{Now: testNow, Workers: 3, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &jumpySource{cols: header, rows: rows}
+	l, err := p.Pseudonymise("L", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var buf, cw bytes.Buffer
+	if err := l.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.WriteCrosswalk(&cw); err != nil {
+		t.Fatal(err)
+	}
+	h, recs, err := mktfile.ReadAll(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwl := strings.Split(strings.TrimSuffix(cw.String(), "\n"), "\n")
+	if cwl[0] != "record_id,line" || len(cwl)-1 != len(recs) {
+		t.Fatalf("crosswalk header %q, %d rows for %d records", cwl[0], len(cwl)-1, len(recs))
+	}
+	lineRow := map[int]int{}
+	for i, ln := range src.lines {
+		lineRow[ln] = i
+	}
+	q, _ := New(testKey(t), nil, &Options{Now: testNow})
+	for i, rec := range recs {
+		id, ln, _ := strings.Cut(cwl[i+1], ",")
+		if id != rec.ID {
+			t.Fatalf("crosswalk row %d names %s, file has %s", i+1, id, rec.ID)
+		}
+		if i%7 != 0 {
+			continue // a sample is enough
+		}
+		line, _ := strconv.Atoi(ln)
+		row, ok := lineRow[line]
+		if !ok {
+			t.Fatalf("record %d: line %d starts no row", i, line)
+		}
+		fields := map[string]string{}
+		for j, c := range header {
+			if c != "notes" {
+				fields[c] = rows[row][j]
+			}
+		}
+		q.opts.Strict = false
+		toks, _, err := q.Tokens(fields)
+		if err != nil {
+			continue // invalid date or number: Tokens is strict
+		}
+		for k, tk := range toks {
+			if h.MatchKeys[k] != tk.Key || rec.Tokens[k] != tk.Value {
+				t.Fatalf("record %d (line %d): key %s differs from its row's", i, line, tk.Key)
+			}
+		}
+	}
+}
+
+// jumpySource is a slice source whose rows start on irregular lines, as
+// when cells hold line breaks.
+type jumpySource struct {
+	cols  []string
+	rows  [][]string
+	lines []int
+	i     int
+	line  int
+}
+
+func (s *jumpySource) Columns() []string { return s.cols }
+func (s *jumpySource) Line() int         { return s.line }
+func (s *jumpySource) Next() ([]string, error) {
+	if s.i >= len(s.rows) {
+		return nil, io.EOF
+	}
+	if s.line == 0 {
+		s.line = 2
+	} else {
+		s.line += 1 + s.i%3
+	}
+	s.lines = append(s.lines, s.line)
+	s.i++
+	return s.rows[s.i-1], nil
 }

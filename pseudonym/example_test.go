@@ -57,6 +57,10 @@ func ExamplePseudonymiser_Tokens() {
 	// first_last_year_sex   same=true
 	// skeleton_dm_even_sex  same=true
 	// skeleton_dm_odd_sex   same=true
+	// name_bloom            same=true
+	// block_dob             same=true
+	// block_year_sex        same=true
+	// block_year            same=true
 }
 
 // Pseudonymise reads a whole extract; the list is written with
@@ -97,6 +101,6 @@ func ExamplePseudonymiser_Pseudonymise() {
 	// Output:
 	// 1 record written; 1 invalid date; 1 without a match key; 1 empty row
 	// #morketall-pseudonymised-list=1
-	// record_id,nid,name_dob_sex,skeleton_dob,first_last_dob,first_first_dob,first_last_lo_dob_sex,first_last_hi_dob_sex,skeleton_year_sex,first_last_year_sex,skeleton_dm_even_sex,skeleton_dm_odd_sex,sex,exploitation,region,age_band
+	// record_id,nid,name_dob_sex,skeleton_dob,first_last_dob,first_first_dob,first_last_lo_dob_sex,first_last_hi_dob_sex,skeleton_year_sex,first_last_year_sex,skeleton_dm_even_sex,skeleton_dm_odd_sex,name_bloom,block_dob,block_year_sex,block_year,sex,exploitation,region,age_band
 	// false
 }

@@ -179,3 +179,57 @@ func checkID(d string) (NationalID, error) {
 	}
 	return id, nil
 }
+
+// BirthDate returns the date of birth the number encodes: the day and
+// month after removing the offsets of its kind (day −40 for a D-number,
+// month −40 for an H-number, month −80 for a synthetic number) and the
+// century that Skatteetaten's individual-number ranges give:
+//
+//	individual number  year YY   born
+//	000–499            00–99     19YY
+//	500–749            54–99     18YY
+//	500–999            00–39     20YY
+//	900–999            40–99     19YY
+//
+// ok is false when the ranges give no century (750–899 with YY 40–99, or
+// 500–749 with YY 40–53) or when the date is not a real day (29 February
+// of a year that is not a leap year). The caller checks that the date is
+// not in the future. The numbers issued from 2032 under the new
+// check-digit rule are read with the same table; Skatteetaten has not
+// said otherwise.
+func (id NationalID) BirthDate() (d Date, ok bool) {
+	n := id.Number
+	if len(n) != 11 || !isDigits(n) {
+		return Date{}, false
+	}
+	day := int(n[0]-'0')*10 + int(n[1]-'0')
+	month := int(n[2]-'0')*10 + int(n[3]-'0')
+	yy := int(n[4]-'0')*10 + int(n[5]-'0')
+	ind := int(n[6]-'0')*100 + int(n[7]-'0')*10 + int(n[8]-'0')
+	if day > 40 {
+		day -= 40
+	}
+	switch {
+	case month > 80:
+		month -= 80
+	case month > 40:
+		month -= 40
+	}
+	var year int
+	switch {
+	case ind < 500:
+		year = 1900 + yy
+	case ind < 750 && yy >= 54:
+		year = 1800 + yy
+	case yy < 40:
+		year = 2000 + yy
+	case ind >= 900:
+		year = 1900 + yy
+	default:
+		return Date{}, false
+	}
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) {
+		return Date{}, false
+	}
+	return Date{Year: year, Month: month, Day: day, Precision: PrecisionFull}, true
+}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mozillazg/go-unidecode"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -23,19 +24,33 @@ import (
 //  5. the explicit map for letters that do not decompose: ø→o, æ→ae, å→a,
 //     ß→ss, đ→d, ł→l, ı→i, þ→th, ð→d, œ→oe;
 //  6. apostrophes, hyphens and white space become a space;
-//  7. everything outside [a-z0-9 ] is dropped, then runs of spaces are
+//  7. any other letter or digit outside ASCII — Greek, Arabic, Hebrew,
+//     Thai, Devanagari, Ge'ez, CJK, Hangul, kana (with their vowel signs,
+//     which are marks: this part happens with step 3, before step 4), and
+//     the rare Latin letters the map of step 5 does not name (ŋ, ə) — is
+//     transliterated by the tables of github.com/mozillazg/go-unidecode (a
+//     port of Sean Burke's Text::Unidecode), whose output goes through
+//     steps 2, 6 and 8 (so 王小明 gives "wang xiao ming", Μαρία "maria",
+//     สมชาย "smchaay"); our own rules of steps 3 and 5 come first and keep
+//     precedence;
+//  8. everything outside [a-z0-9 ] is dropped, then runs of spaces are
 //     collapsed and leading and trailing spaces trimmed.
 //
-// Step 7 drops characters before it collapses spaces (PRIVACY.md lists
+// Step 8 drops characters before it collapses spaces (PRIVACY.md lists
 // "collapse spaces" first), so that "a . b" gives "a b" and the result is
-// idempotent. Letters of other scripts (Arabic, Thai, …) are dropped: such
-// names must be transliterated before the extract is made.
+// idempotent. Step 7 makes a name in another script give the same tokens
+// whenever two agencies wrote it in that script; it does not make it
+// equal to a Latin spelling chosen by a passport office (สมชาย is
+// "Somchai" in the Royal Thai General System), which the similarity
+// encoding (BloomEncoding) may still bring close. Step 7 came with the
+// second version of the rules ("morketall/v2/schema"): before it, such
+// letters were dropped and most of those names normalised to nothing.
 //
 // The result contains only [a-z0-9 ] and NormaliseText(NormaliseText(s))
 // equals NormaliseText(s). Invalid UTF-8 bytes are dropped.
 func NormaliseText(s string) string {
 	var buf [64]byte
-	return string(appendText(buf[:0], s))
+	return string(appendText(buf[:0], s, false))
 }
 
 // NormaliseName is NormaliseText followed by the name-token rules of
@@ -45,12 +60,16 @@ func NormaliseText(s string) string {
 // Bjørn and Bjoern give "bjorn".
 func NormaliseName(s string) string {
 	var buf [64]byte
-	return string(appendName(buf[:0], s))
+	return string(appendName(buf[:0], s, false))
 }
 
-func appendName(dst []byte, s string) []byte {
+// appendName appends NormaliseName(s) to dst. With mark, a "?" or U+FFFD
+// in s (a letter lost by a lossy export) becomes "?" instead of being
+// dropped, so that the similarity encoding can treat it as an unknown
+// letter (see BloomEncoding).
+func appendName(dst []byte, s string, mark bool) []byte {
 	start := len(dst)
-	dst = appendText(dst, s)
+	dst = appendText(dst, s, mark)
 	// Fixpoint of aa→a and oe→o: a run of a's becomes one a; every e
 	// directly after an o (after earlier e's are removed) is dropped.
 	out := dst[start:start]
@@ -65,14 +84,15 @@ func appendName(dst []byte, s string) []byte {
 	return dst[:start+len(out)]
 }
 
-// appendText appends NormaliseText(s) to dst.
-func appendText(dst []byte, s string) []byte {
+// appendText appends NormaliseText(s) to dst; mark keeps "?" and U+FFFD
+// as "?" (see appendName).
+func appendText(dst []byte, s string, mark bool) []byte {
 	start := len(dst)
 	fast := true
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			dst = appendASCII(dst, c)
+			dst = appendASCII(dst, c, mark)
 			i++
 			continue
 		}
@@ -87,14 +107,14 @@ func appendText(dst []byte, s string) []byte {
 		i += size
 	}
 	if !fast {
-		dst = appendSlow(dst[:start], s)
+		dst = appendSlow(dst[:start], s, mark)
 	}
 	return collapse(dst, start)
 }
 
 // appendASCII handles one ASCII byte of steps 2, 6 and 7 (NFKC, NFD and
-// the letter map leave ASCII alone).
-func appendASCII(dst []byte, c byte) []byte {
+// the letter map leave ASCII alone). With mark, "?" is kept.
+func appendASCII(dst []byte, c byte, mark bool) []byte {
 	switch {
 	case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 		return append(dst, c)
@@ -102,6 +122,8 @@ func appendASCII(dst []byte, c byte) []byte {
 		return append(dst, c+'a'-'A')
 	case c == ' ', c == '\'', c == '-', c == '`', c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
 		return append(dst, ' ')
+	case c == '?' && mark:
+		return append(dst, '?')
 	}
 	return dst
 }
@@ -156,9 +178,9 @@ var cyrillic = map[rune]string{
 	'ѵ': "y", 'ѫ': "u",
 }
 
-// appendSlow is the reference implementation of steps 1–6 (and the
-// character filter of step 7) for any string.
-func appendSlow(dst []byte, s string) []byte {
+// appendSlow is the reference implementation of steps 1–7 (but for the
+// collapsing of spaces) for any string.
+func appendSlow(dst []byte, s string, mark bool) []byte {
 	s = strings.ToValidUTF8(s, "")
 	s = norm.NFKC.String(s)
 	s = cases.Fold().String(s)
@@ -173,10 +195,24 @@ func appendSlow(dst []byte, s string) []byte {
 		}
 		s = b.String()
 	}
+	if hasOtherScript(s) {
+		// Step 7 for the letters, signs and digits of scripts other than
+		// Latin and Cyrillic, before step 4 strips marks: a Thai or
+		// Devanagari vowel sign is a mark, and carries a vowel.
+		var b strings.Builder
+		for _, r := range s {
+			if otherScript(r) {
+				b.WriteString(unidecode.Unidecode(string(r)))
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
 	s = norm.NFD.String(s)
 	for _, r := range s {
 		if r < utf8.RuneSelf {
-			dst = appendASCII(dst, byte(r))
+			dst = appendASCII(dst, byte(r), mark)
 			continue
 		}
 		if unicode.Is(unicode.M, r) {
@@ -186,12 +222,45 @@ func appendSlow(dst []byte, s string) []byte {
 			dst = append(dst, t...)
 			continue
 		}
-		if spaceLike[r] || unicode.IsSpace(r) {
+		switch {
+		case spaceLike[r] || unicode.IsSpace(r):
 			dst = append(dst, ' ')
+		case r == utf8.RuneError && mark:
+			dst = append(dst, '?')
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			// Step 6a: letters and digits of other scripts are
+			// transliterated by Unidecode's tables; its output goes
+			// through the ASCII rules (so "Wang " gives "wang ").
+			t := unidecode.Unidecode(string(r))
+			for i := 0; i < len(t); i++ {
+				dst = appendASCII(dst, t[i], false)
+			}
 		}
 		// Anything else is outside [a-z0-9 ] and dropped.
 	}
 	return dst
+}
+
+// otherScript reports whether r is a letter, mark or digit of a script
+// other than Latin and Cyrillic (the marks that belong to no script, such
+// as the combining accents, excepted: step 4 strips them).
+func otherScript(r rune) bool {
+	if r < 0x370 || r >= 0x400 && r < 0x530 || r >= 0x1E00 && r < 0x1F00 {
+		return false
+	}
+	if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsNumber(r) {
+		return false
+	}
+	return !unicode.In(r, unicode.Latin, unicode.Cyrillic, unicode.Inherited, unicode.Common)
+}
+
+func hasOtherScript(s string) bool {
+	for _, r := range s {
+		if otherScript(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasCyrillic(s string) bool {
@@ -219,7 +288,7 @@ var fastTable = sync.OnceValue(func() [][]byte {
 			if p := norm.NFC.PropertiesString(string(r)); p.CCC() != 0 || !p.BoundaryBefore() {
 				continue
 			}
-			t[r] = slices.Clip(append([]byte{}, appendSlow(nil, string(r))...)) // non-nil, even when empty
+			t[r] = slices.Clip(append([]byte{}, appendSlow(nil, string(r), false)...)) // non-nil, even when empty
 		}
 	}
 	add(0x80, 0x250)    // Latin-1 Supplement, Latin Extended-A and -B

@@ -17,7 +17,7 @@ func onlyLowerAlnumSpace(s string) bool {
 }
 
 // slowText is NormaliseText without the fast path.
-func slowText(s string) string { return string(collapse(appendSlow(nil, s), 0)) }
+func slowText(s string) string { return string(collapse(appendSlow(nil, s, false), 0)) }
 
 // TestFastPathMatchesReference checks the per-rune table against the
 // reference pipeline on every pair of table runes drawn from a stride

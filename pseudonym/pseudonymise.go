@@ -131,12 +131,23 @@ type Pseudonymiser struct {
 	msgBuf       []byte
 	hexBuf       []byte   // the hex of one record's tokens, reused
 	toksBuf      []string // one record's name tokens, reused
+	// raw makes row leave the record's values in rawTok (16 bytes per
+	// key), rawBloom and rawHave instead of strings (the driver's
+	// workers); covBuf holds its covariates then.
+	raw       bool
+	rawTok    []byte
+	rawBloom  [][bloomWords]uint64
+	rawHave   []bool
+	covBuf    []string
+	needBloom bool // some key is of kind bloom
 }
 
 type compiledKey struct {
 	name  string
+	kind  string
 	elems []element
 	mac   hash.Hash
+	bloom *bloomEncoder // kind bloom
 }
 
 type compiledCov struct {
@@ -197,7 +208,13 @@ func New(key *Key, schema *Schema, opts *Options) (*Pseudonymiser, error) {
 		p.particles[t] = true
 	}
 	for _, mk := range schema.MatchKeys {
-		ck := compiledKey{name: mk.Name, mac: hmac.New(sha256.New, key.subkey(mk.Name))}
+		ck := compiledKey{name: mk.Name, kind: mk.Kind}
+		if mk.Kind == KindBloom {
+			ck.bloom = newBloomEncoder(key.subkey(mk.Name))
+			p.needBloom = true
+		} else {
+			ck.mac = hmac.New(sha256.New, key.subkey(mk.Name))
+		}
 		for _, f := range mk.Fields {
 			e := element(slices.Index(elementNames, f))
 			ck.elems = append(ck.elems, e)
@@ -325,7 +342,8 @@ type Token struct {
 
 // Tokens computes the tokens and covariates of a single record given as a
 // map from field name to value. Invalid dates and identity numbers are
-// errors, as with Options.Strict. The second result holds one value per
+// errors, as with Options.Strict; a name damaged by a lossy export is
+// encoded, as without it. The second result holds one value per
 // covariate of the schema.
 func (p *Pseudonymiser) Tokens(fields map[string]string) ([]Token, []string, error) {
 	header := p.schema.fields()
@@ -379,8 +397,9 @@ func (p *Pseudonymiser) newAcc(list string, lo *layout) *acc {
 	rep := &Report{
 		List: list, KeyFingerprint: p.key.Fingerprint(), SchemaHash: p.hash,
 		Rejected: map[string]int{"empty_row": 0, "no_match_key": 0},
-		Missing:  map[string]int{}, NamesEmptied: map[string]int{},
-		Covariates: map[string]map[string]int{}, OutsideVocabulary: map[string]int{},
+		Missing:  map[string]int{}, NamesEmptied: map[string]int{}, Scripts: map[string]int{},
+		EncodingDamage: DamageStats{ByField: map[string]int{}},
+		Covariates:     map[string]map[string]int{}, OutsideVocabulary: map[string]int{},
 		AbsentFields: []string{},
 	}
 	for _, f := range p.schema.fields() {
@@ -461,6 +480,22 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	get := func(f string) (string, bool) { return rawField(row, lo, f) }
 	var el [numElements]string
 
+	// Encoding damage and scripts, seen where the plaintext is.
+	var dmg [3]damage
+	for i, f := range nameFields {
+		if v, ok := get(f); ok {
+			d := scanName(v)
+			dmg[i] = d
+			a.countScripts(d)
+			if d.damaged() {
+				a.rep.EncodingDamage.add(f, d)
+				if p.opts.Strict && a.messages == nil { // Tokens encodes damaged names
+					return rec, "", &FieldError{Line: line, Column: lo.cols[f], Err: ErrEncodingDamage}
+				}
+			}
+		}
+	}
+
 	// Names.
 	name := func(f string) []string {
 		v, ok := get(f)
@@ -528,12 +563,18 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 				el[elFirstFirst] = sortedPair(a, b)
 			}
 		}
+		// The first given and the last family token, particles removed
+		// (a Vietnamese middle name Thị or Văn is no first name).
 		var first, last string
 		switch {
 		case parts:
-			first, last = given[0], family[len(family)-1]
-		case len(toks) >= 2:
-			first, last = toks[0], toks[len(toks)-1]
+			if g, f := p.noParticles(given), p.noParticles(family); len(g) > 0 && len(f) > 0 {
+				first, last = g[0], f[len(f)-1]
+			}
+		default:
+			if t := p.noParticles(toks); len(t) >= 2 {
+				first, last = t[0], t[len(t)-1]
+			}
 		}
 		if first != "" {
 			if last < first {
@@ -544,6 +585,11 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			el[elFirstLastLo] = first + " " + last[:1]
 			el[elFirstLastHi] = last + " " + first[:1]
 		}
+	}
+
+	var bloomToks []string
+	if p.needBloom && len(toks) > 0 {
+		bloomToks = p.bloomTokens(row, lo, dmg, toks, parts)
 	}
 
 	// Date of birth.
@@ -573,23 +619,6 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 			}
 			if d.ExcelSerial {
 				a.rep.BirthDate.ExcelSerial++
-			}
-			// One string "yyyy-mm-dd"; the elements are its prefixes.
-			var db [10]byte
-			full := string(appendDate(db[:0], d.Year, d.Month, d.Day))
-			if d.Precision >= PrecisionYear {
-				el[elBirthYear] = full[:4]
-				var yb [4]byte
-				el[elBirthYearEven] = string(appendYear(yb[:0], d.Year-d.Year%2))
-				el[elBirthYearOdd] = string(appendYear(yb[:0], d.Year-(d.Year+1)%2))
-			}
-			if d.Precision >= PrecisionYearMonth {
-				el[elBirthYM] = full[:7]
-			}
-			if d.Precision == PrecisionFull {
-				el[elBirthDate] = full
-				// Day and month, the smaller first.
-				el[elBirthDM] = sortedDM(full[8:10], full[5:7])
 			}
 		}
 	}
@@ -630,11 +659,23 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 				st.Repaired++
 			}
 			el[elNationalID] = id.Number
+			dob, haveDOB = p.dateFromID(id, dob, haveDOB, &a.rep.BirthDate)
 		}
+	}
+	if haveDOB {
+		dateElements(&el, dob)
 	}
 
 	// Covariates (the sex element comes from the sex covariate).
-	covs := make([]string, len(p.covs))
+	var covs []string
+	if p.raw {
+		if p.covBuf == nil {
+			p.covBuf = make([]string, len(p.covs))
+		}
+		covs = p.covBuf
+	} else {
+		covs = make([]string, len(p.covs))
+	}
 	for i := range p.covs {
 		c := &p.covs[i]
 		code := Unknown
@@ -679,16 +720,28 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 	}
 
 	// Tokens: the hex of all keys goes into one buffer, converted to one
-	// string that the tokens slice.
-	tokens := make([]string, len(p.keys))
-	if cap(p.hexBuf) < 32*len(p.keys) {
-		p.hexBuf = make([]byte, 32*len(p.keys))
+	// string that the tokens slice (raw: the bytes stay in rawTok).
+	nk := len(p.keys)
+	if cap(p.hexBuf) < tokSlot*nk {
+		p.hexBuf = make([]byte, tokSlot*nk)
 	}
-	hexBuf := p.hexBuf[:32*len(p.keys)]
+	hexBuf := p.hexBuf[:tokSlot*nk]
+	if p.raw && p.rawTok == nil {
+		p.rawTok = make([]byte, 16*nk)
+		p.rawBloom = make([][bloomWords]uint64, nk)
+		p.rawHave = make([]bool, nk)
+	}
 	var have [64]bool
 	any := false
 	for i := range p.keys {
 		k := &p.keys[i]
+		if k.kind == KindBloom {
+			have[i] = p.bloomValue(k, &el, bloomToks, hexBuf, i, a)
+			if a.messages != nil {
+				*a.messages = append(*a.messages, bloomMessage(have[i], bloomToks, p.msgBuf))
+			}
+			continue
+		}
 		msg := p.msgBuf[:0]
 		complete := true
 		for j, e := range k.elems {
@@ -717,23 +770,36 @@ func (p *Pseudonymiser) row(row []string, lo *layout, line int, a *acc) (rec mkt
 		p.sumBuf = k.mac.Sum(p.sumBuf[:0])
 		var t [16]byte
 		copy(t[:], p.sumBuf)
-		hex.Encode(hexBuf[32*i:], t[:])
+		if p.raw {
+			copy(p.rawTok[16*i:], t[:])
+		} else {
+			hex.Encode(hexBuf[tokSlot*i:], t[:])
+		}
 		have[i] = true
-		any = true
+		any = any || k.kind == KindToken
 		a.rep.MatchKeys[i].Tokens++
 		a.freq[i] = append(a.freq[i], binary.BigEndian.Uint64(t[:8])) // 64 bits: collisions are negligible for counting
 	}
 	if !any {
 		return rec, "no_match_key", nil
 	}
+	for i, code := range covs {
+		a.rep.Covariates[p.covs[i].Name][code]++
+	}
+	if p.raw {
+		copy(p.rawHave, have[:nk])
+		return mktfile.Record{Covariates: covs}, "", nil
+	}
+	tokens := make([]string, nk)
 	all := string(hexBuf)
 	for i := range tokens {
 		if have[i] {
-			tokens[i] = all[32*i : 32*i+32]
+			n := 32
+			if p.keys[i].kind == KindBloom {
+				n = bloomLen
+			}
+			tokens[i] = all[tokSlot*i : tokSlot*i+n]
 		}
-	}
-	for i, code := range covs {
-		a.rep.Covariates[p.covs[i].Name][code]++
 	}
 	return mktfile.Record{Tokens: tokens, Covariates: covs}, "", nil
 }

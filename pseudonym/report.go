@@ -26,8 +26,18 @@ type Report struct {
 	// Names counts name cells that normalised to nothing (for example a
 	// name in a script that is neither Latin nor Cyrillic), per field.
 	NamesEmptied map[string]int `json:"names_emptied"`
-	NationalID   IDStats        `json:"national_id"`
-	BirthDate    DateStats      `json:"birth_date"`
+	// Scripts counts the name cells by the scripts of their letters
+	// (latin, cyrillic, greek, arabic, hebrew, thai, devanagari, ethiopic,
+	// han, hangul, kana, other); a cell with letters of two scripts counts
+	// under both.
+	Scripts map[string]int `json:"scripts"`
+	// EncodingDamage counts the name cells that look damaged by a lossy
+	// export. The cells are pseudonymised all the same (a lost letter
+	// costs one letter in the Bloom encoding, the whole name in the exact
+	// tokens); under Options.Strict the first one is an error.
+	EncodingDamage DamageStats `json:"encoding_damage"`
+	NationalID     IDStats     `json:"national_id"`
+	BirthDate      DateStats   `json:"birth_date"`
 	// Covariates counts each covariate's codes over the records written,
 	// "unknown" included.
 	Covariates map[string]map[string]int `json:"covariates"`
@@ -61,6 +71,14 @@ type DateStats struct {
 	Placeholder int `json:"placeholder"` // 1 January / 1 July, counted as year precision
 	ExcelSerial int `json:"excel_serial"`
 	Invalid     int `json:"invalid"`
+	// FromNationalID counts the records whose date of birth was taken
+	// from a valid identity number because the recorded one was missing,
+	// invalid, a placeholder or not a full date.
+	FromNationalID int `json:"from_national_id"`
+	// NationalIDDisagrees counts the recorded dates (full or partial)
+	// that contradict the date the identity number encodes; a full date
+	// is kept, a partial one replaced.
+	NationalIDDisagrees int `json:"national_id_disagrees"`
 	// PlaceholderShare is Placeholder over the valid dates (0 when none).
 	PlaceholderShare float64 `json:"placeholder_share"`
 }
@@ -91,7 +109,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  blank cells%s\n", m)
 	}
 	if m := formatCounts(r.NamesEmptied); m != "" {
-		fmt.Fprintf(&b, "  names emptied by normalisation (non-Latin script?)%s\n", m)
+		fmt.Fprintf(&b, "  names emptied by normalisation%s\n", m)
+	}
+	if m := formatCounts(r.Scripts); m != "" && len(r.Scripts) > 0 && !(len(nonZero(r.Scripts)) == 1 && r.Scripts["latin"] > 0) {
+		fmt.Fprintf(&b, "  name cells by script%s\n", m)
+	}
+	if dm := r.EncodingDamage; dm.Cells > 0 {
+		fmt.Fprintf(&b, "  name cells that look damaged by a lossy export: %d%s (%d with ?, %d with U+FFFD, %d with two scripts in one word)\n",
+			dm.Cells, formatCounts(dm.ByField), dm.QuestionMark, dm.Replacement, dm.MixedScripts)
 	}
 	id := r.NationalID
 	if id.Present > 0 {
@@ -103,6 +128,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	if d.Present > 0 {
 		fmt.Fprintf(&b, "  dates of birth: %d present: %d full, %d year-month, %d year (%d placeholders, %.1f%%), %d invalid; %d Excel serials\n",
 			d.Present, d.Full, d.YearMonth, d.Year, d.Placeholder, 100*d.PlaceholderShare, d.Invalid, d.ExcelSerial)
+	}
+	if d.FromNationalID > 0 || d.NationalIDDisagrees > 0 {
+		fmt.Fprintf(&b, "  dates of birth taken from the identity number: %d; recorded dates the number contradicts: %d\n",
+			d.FromNationalID, d.NationalIDDisagrees)
 	}
 	names := make([]string, 0, len(r.Covariates))
 	for n := range r.Covariates {
@@ -140,4 +169,14 @@ func formatCounts(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func nonZero(m map[string]int) []string {
+	var ks []string
+	for k, v := range m {
+		if v != 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }

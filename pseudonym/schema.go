@@ -75,9 +75,11 @@ type Schema struct {
 //   - name_skeleton: the Skeleton of each token of name_sorted_np, sorted
 //     again: "Yordanka Stoyanova" and "Йорданка Стоянова" (normalised
 //     "iordanka stoianova") both give "ardnk stnv".
-//   - first_last: the first given and the last family token, or the first
-//     and last token of name when given and family names are not both
-//     present, the pair sorted; missing for a single token.
+//   - first_last: the first given and the last family token, particles
+//     removed from each part (missing when a part has only particles), or
+//     the first and last token of name once its particles are removed when
+//     given and family names are not both present, the pair sorted;
+//     missing for a single token.
 //   - first_first: the first given and the first family token, particles
 //     removed from each part (missing when a part has only particles), or
 //     the first two tokens of name once its particles are removed when
@@ -97,12 +99,29 @@ type Schema struct {
 //   - sex: the code from the covariate read from the sex field, unknown
 //     counting as missing.
 //   - nationality: ISO 3166-1 alpha-2 code, lower case.
+//
+// A key of kind "block" is made like any other but links nothing: its
+// tokens only say which records the linkage party compares by the Bloom
+// encodings. A key of kind "bloom" is no HMAC token but the similarity
+// encoding of the name (BloomEncoding): its first field must be "name",
+// whose tokens (particles removed) give the bigrams, and the others are
+// the salt (the default schema salts with birth_year); it is empty when
+// the name or a salt element is missing.
 type MatchKey struct {
 	// Name names the token column: [a-z0-9_]+, unique. Required.
 	Name string `json:"name"`
 	// Fields are the elements, in order. Required.
 	Fields []string `json:"fields"`
+	// Kind is "" (an exact token: the default), "block" or "bloom".
+	Kind string `json:"kind,omitempty"`
 }
+
+// Match-key kinds.
+const (
+	KindToken = ""      // an exact HMAC token that links
+	KindBlock = "block" // an HMAC token that only chooses the records compared by Bloom encodings
+	KindBloom = "bloom" // a Bloom-filter encoding of the name
+)
 
 // Covariate kinds.
 const (
@@ -147,8 +166,10 @@ func DefaultSchemaJSON() []byte { return bytes.Clone(defaultSchemaJSON) }
 // keys (nid, name_dob_sex, skeleton_dob, first_last_dob, first_first_dob,
 // first_last_lo_dob_sex, first_last_hi_dob_sex, skeleton_year_sex,
 // first_last_year_sex, skeleton_dm_even_sex, skeleton_dm_odd_sex; the
-// package documentation says what each is for) and four covariates (sex,
-// exploitation, region, age_band).
+// package documentation says what each is for), the Bloom encoding
+// name_bloom with its three block keys block_dob, block_year_sex and
+// block_year, and
+// four covariates (sex, exploitation, region, age_band).
 func DefaultSchema() *Schema {
 	s, err := ParseSchema(defaultSchemaJSON)
 	if err != nil {
@@ -219,6 +240,28 @@ func (s *Schema) Validate() error {
 		}
 	}
 	names := map[string]bool{"record_id": true}
+	exact, blooms, blockKeys := 0, 0, 0
+	for _, k := range s.MatchKeys {
+		switch k.Kind {
+		case KindToken:
+			exact++
+		case KindBlock:
+			blockKeys++
+		case KindBloom:
+			blooms++
+			if len(k.Fields) < 2 || k.Fields[0] != "name" || slices.Contains(k.Fields[1:], "name") {
+				return schemaErr("bloom key %q: fields must be \"name\" and then the salt elements (such as birth_year)", k.Name)
+			}
+		default:
+			return schemaErr("match key %q: kind must be absent, \"block\" or \"bloom\"", k.Name)
+		}
+	}
+	if exact == 0 {
+		return schemaErr("at least one match key must be an exact token (no kind)")
+	}
+	if blooms > 0 && blockKeys == 0 {
+		return schemaErr("a bloom key needs at least one key of kind block to say which records are compared")
+	}
 	for i, k := range s.MatchKeys {
 		if !validIdent(k.Name) || names[k.Name] {
 			return schemaErr("match key %d: name must be unique [a-z0-9_]+ (and not record_id)", i+1)
@@ -312,9 +355,13 @@ func (s *Schema) sexCovariate() *Covariate {
 // element encoding, HKDF labels, region table. It is hashed with the
 // schema, so that files made under different versions fail linkage's
 // schema check instead of silently not linking.
-const hashVersion = "morketall/v1/schema\n"
+//
+// Version 2 added the transliteration of other scripts (NormaliseText,
+// step 7), dates of birth taken from identity numbers, and the Bloom
+// encoding.
+const hashVersion = "morketall/v2/schema\n"
 
-// Hash returns "sha256:" and the hex SHA-256 of "morketall/v1/schema\n"
+// Hash returns "sha256:" and the hex SHA-256 of "morketall/v2/schema\n"
 // followed by the schema's canonical JSON: the encoding/json encoding of
 // the Schema with Columns removed (struct fields in declaration order, map
 // keys sorted, no white space). Renaming columns or reformatting the file

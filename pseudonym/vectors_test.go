@@ -37,6 +37,9 @@ type vectors struct {
 		Repaired bool   `json:"repaired"`
 		Rule2032 bool   `json:"rule_2032"`
 		Error    string `json:"error"`
+		// BirthDate is the date the number encodes, "" when the
+		// individual-number ranges give no century.
+		BirthDate string `json:"birth_date"`
 	} `json:"national_ids"`
 	Records []struct {
 		Comment    string            `json:"comment"`
@@ -138,6 +141,9 @@ func TestVectors(t *testing.T) {
 				t.Errorf("ParseNationalID(%q) = %+v (%s), %v; want %s %s repaired=%v 2032=%v",
 					c.In, id, id.Kind, err, c.Number, c.Kind, c.Repaired, c.Rule2032)
 			}
+			if d, ok := id.BirthDate(); d.String() != c.BirthDate || ok != (c.BirthDate != "") {
+				t.Errorf("ParseNationalID(%q).BirthDate() = %s, %v; want %q", c.In, d, ok, c.BirthDate)
+			}
 		}
 	})
 
@@ -193,11 +199,12 @@ func TestVectors(t *testing.T) {
 			equal []string
 		}{
 			{"swapped names, part 1", "swapped names, part 2", []string{"skeleton_dob", "first_last_dob", "first_first_dob",
-				"first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}},
-			{"transliteration, part 1", "transliteration, part 2", []string{"skeleton_dob", "skeleton_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex"}},
-			{"typo, part 1", "typo, part 2", []string{"first_last_hi_dob_sex"}},
+				"first_last_lo_dob_sex", "first_last_hi_dob_sex", "skeleton_year_sex", "first_last_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex",
+				"name_bloom", "block_dob", "block_year_sex", "block_year"}},
+			{"transliteration, part 1", "transliteration, part 2", []string{"skeleton_dob", "skeleton_year_sex", "skeleton_dm_even_sex", "skeleton_dm_odd_sex", "block_dob", "block_year_sex", "block_year"}},
+			{"typo, part 1", "typo, part 2", []string{"first_last_hi_dob_sex", "block_dob", "block_year_sex", "block_year"}},
 			{"dates, part 1", "dates, part 2", []string{"skeleton_dm_odd_sex"}},
-			{"second surname, part 1", "second surname, part 2", []string{"first_first_dob"}},
+			{"second surname, part 1", "second surname, part 2", []string{"first_first_dob", "block_dob", "block_year_sex", "block_year"}},
 		} {
 			a, b := byComment(c.a), byComment(c.b)
 			for k := range a {

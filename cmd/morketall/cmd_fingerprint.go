@@ -9,42 +9,38 @@ import (
 )
 
 func init() {
-	register(&command{name: "fingerprint", summary: "print the fingerprint of a key file or pseudonymised list", run: legacy(runFingerprint)})
+	register(&command{name: "fingerprint", summary: "print the fingerprint of a key file or pseudonymised list", run: runFingerprint})
 }
 
-func runFingerprint(e *env, args []string) int {
+func runFingerprint(e *env, args []string) error {
 	fs := newFlags(e, "fingerprint", "fingerprint FILE\n\nPrints the key fingerprint of a key file, or the one recorded in a pseudonymised list file.")
-	pos, code := parseFlagsCode(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		e.errorf("fingerprint takes one file")
-		fs.Usage()
-		return exitUsage
+		return usagef("fingerprint takes one file").withUsage(fs)
 	}
 	path := pos[0]
 	if head, err := readHead(path, len(mktfile.FormatName)+1); err == nil && bytes.Equal(head, []byte("#"+mktfile.FormatName)) {
 		f, err := os.Open(path)
 		if err != nil {
-			e.errorf("%q cannot be read", path)
-			return exitUsage
+			return usagef("%q cannot be read", path)
 		}
 		defer f.Close()
 		rd, err := mktfile.NewReader(f)
 		if err != nil {
-			e.errorf("%q: %v", path, err)
-			return exitUsage
+			return usagef("%q: %v", path, err)
 		}
 		fmt.Fprintln(e.stdout, rd.Header.KeyFingerprint)
-		return exitOK
+		return nil
 	}
-	key, code := loadKey(e, path)
-	if key == nil {
-		return code
+	key, err := readKey(e, path)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(e.stdout, key.Fingerprint())
-	return exitOK
+	return nil
 }
 
 // readHead returns up to n first bytes of a file.

@@ -18,10 +18,10 @@ import (
 )
 
 func init() {
-	register(&command{name: "keygen", summary: "make a project key (prints its fingerprint)", run: legacy(runKeygen)})
+	register(&command{name: "keygen", summary: "make a project key (prints its fingerprint)", run: runKeygen})
 }
 
-func runKeygen(e *env, args []string) int {
+func runKeygen(e *env, args []string) error {
 	fs := newFlags(e, "keygen", "keygen -o FILE [--passphrase [--salt HEX]] [--force]")
 	out := fs.String("o", "", "key file to create (required); written with mode 0600")
 	pass := fs.Bool("passphrase", false, "derive the key from a passphrase (Argon2id) read from the terminal or stdin")
@@ -33,46 +33,38 @@ func runKeygen(e *env, args []string) int {
 		}
 		if strings.HasPrefix(a, "-passphrase=") || strings.HasPrefix(a, "--passphrase=") {
 			// Do not let the flag package echo the value back.
-			e.errorf("a passphrase is never given on the command line; --passphrase reads it from the terminal or stdin")
-			return exitUsage
+			return usagef("a passphrase is never given on the command line; --passphrase reads it from the terminal or stdin")
 		}
 	}
-	pos, code := parseFlagsCode(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 0 || *out == "" {
-		e.errorf("keygen takes no arguments and needs -o FILE")
-		fs.Usage()
-		return exitUsage
+		return usagef("keygen takes no arguments and needs -o FILE").withUsage(fs)
 	}
 	if *saltHex != "" && !*pass {
-		e.errorf("--salt needs --passphrase")
-		return exitUsage
+		return usagef("--salt needs --passphrase")
 	}
 	if !*force {
 		if _, err := os.Lstat(*out); err == nil {
-			e.errorf("%q exists; a key file is never overwritten without --force", *out)
-			e.hintf("replacing a key makes every file pseudonymised with it unlinkable with new ones")
-			return exitFailure
+			return failf("%q exists; a key file is never overwritten without --force", *out).
+				hint("replacing a key makes every file pseudonymised with it unlinkable with new ones")
 		}
 	}
 	m := e.auditFor("keygen") // the manifest holds the fingerprint, never the key
 	var key *pseudonym.Key
-	var err error
 	if *pass {
 		var salt []byte
 		if *saltHex != "" {
 			salt, err = hex.DecodeString(*saltHex)
 			if err != nil || len(salt) != pseudonym.SaltSize {
-				e.errorf("--salt must be %d hex digits", 2*pseudonym.SaltSize)
-				return exitUsage
+				return usagef("--salt must be %d hex digits", 2*pseudonym.SaltSize)
 			}
 		}
 		p, err := readPassphrase(e, *saltHex == "")
 		if err != nil {
-			e.errorf("%v", err)
-			return exitUsage
+			return usagef("%v", err)
 		}
 		if len([]rune(string(p))) < 16 {
 			e.warnf("passphrase shorter than 16 characters: anyone holding an output file can test guesses against the key fingerprint offline")
@@ -80,14 +72,12 @@ func runKeygen(e *env, args []string) int {
 		key, err = pseudonym.DeriveKey(p, salt)
 		clear(p)
 		if err != nil {
-			e.errorf("%v", strings.TrimPrefix(err.Error(), "pseudonym: "))
-			return exitFailure
+			return failf("%v", strings.TrimPrefix(err.Error(), "pseudonym: "))
 		}
 	} else {
 		key, err = pseudonym.GenerateKey()
 		if err != nil {
-			e.errorf("%v", err)
-			return exitFailure
+			return failf("%v", err)
 		}
 	}
 	enc := key.Encode()
@@ -95,21 +85,18 @@ func runKeygen(e *env, args []string) int {
 	clear(enc)
 	if err != nil {
 		if errors.Is(err, atomicfile.ErrExists) {
-			e.errorf("%q exists; a key file is never overwritten without --force", *out)
-		} else {
-			e.errorf("writing key file %q: %v", *out, err)
+			return failf("%q exists; a key file is never overwritten without --force", *out)
 		}
-		return exitFailure
+		return failf("writing key file %q: %v", *out, err)
 	}
 	m.AddSecretOutput("key", *out)
 	m.KeyFingerprint = key.Fingerprint()
 	m.SetOption("passphrase", *pass)
 	if err := manifest.Write(manifest.PathFor(*out), m, *force); err != nil {
-		e.errorf("writing the manifest of %q: %v", *out, err)
-		return exitFailure
+		return failf("writing the manifest of %q: %v", *out, err)
 	}
 	fmt.Fprintln(e.stdout, key.Fingerprint())
-	return exitOK
+	return nil
 }
 
 // readPassphrase reads a passphrase from the terminal without echo (twice
@@ -153,24 +140,31 @@ func readPassphrase(e *env, confirm bool) ([]byte, error) {
 // maxKeyFile bounds what is read as a key file.
 const maxKeyFile = 64 << 10
 
-// loadKey reads and parses a key file, warning when others can read it.
-// Errors never quote the file's content.
+// loadKey is readKey for commands written against exit codes (the demo):
+// it prints the error and returns the exit code when the key is nil.
 func loadKey(e *env, path string) (*pseudonym.Key, int) {
+	key, err := readKey(e, path)
+	if err != nil {
+		return nil, e.exit(err)
+	}
+	return key, -1
+}
+
+// readKey reads and parses a key file, warning when others can read it.
+// Errors are usage errors (exit 2).
+func readKey(e *env, path string) (*pseudonym.Key, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			e.errorf("key file %q does not exist", path)
-			e.hintf("make one with \"morketall keygen -o %s\", or ask the project's key holder", path)
-			return nil, exitUsage
+			return nil, usagef("key file %q does not exist", path).
+				hint("make one with \"morketall keygen -o %s\", or ask the project's key holder", path)
 		}
-		e.errorf("key file %q cannot be read", path)
-		return nil, exitUsage
+		return nil, usagef("key file %q cannot be read", path)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil {
 		if st.IsDir() {
-			e.errorf("key file %q is a directory", path)
-			return nil, exitUsage
+			return nil, usagef("key file %q is a directory", path)
 		}
 		if st.Mode().Perm()&0o044 != 0 {
 			e.warnf("key file %q is readable by other users (mode %04o)", path, st.Mode().Perm())
@@ -179,18 +173,15 @@ func loadKey(e *env, path string) (*pseudonym.Key, int) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {
-		e.errorf("key file %q cannot be read", path)
-		return nil, exitUsage
+		return nil, usagef("key file %q cannot be read", path)
 	}
 	if len(data) > maxKeyFile {
-		e.errorf("key file %q: not a morketall key (too large)", path)
-		return nil, exitUsage
+		return nil, usagef("key file %q: not a morketall key (too large)", path)
 	}
 	key, err := pseudonym.ParseKey(data)
 	clear(data)
 	if err != nil {
-		e.errorf("key file %q: %s", path, strings.TrimPrefix(err.Error(), "pseudonym: "))
-		return nil, exitUsage
+		return nil, usagef("key file %q: %s", path, strings.TrimPrefix(err.Error(), "pseudonym: "))
 	}
-	return key, -1
+	return key, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -17,14 +19,14 @@ import (
 )
 
 func init() {
-	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: legacy(runLink)})
+	register(&command{name: "link", summary: "link pseudonymised lists into an overlap table, with a quality report", run: runLink})
 }
 
 // maxTextPatterns bounds the capture patterns listed in the text report;
 // the JSON report has them all.
 const maxTextPatterns = 40
 
-func runLink(e *env, args []string) int {
+func runLink(e *env, args []string) error {
 	fs := newFlags(e, "link", "link [--strata COL,...] [--covariates COL,...] [--rule strict|default|loose] [--report FILE] [--force] -o TABLE.csv FILE...\n\n"+
 		"Links the pseudonymised list files (one per agency, from pseudonymise) into the overlap table\n"+
 		"TABLE.csv, one 0/1 column per file in the order given. The linkage report (counts only) goes to\n"+
@@ -36,25 +38,40 @@ func runLink(e *env, args []string) int {
 	covs := fs.String("covariates", "", "covariate columns to write as covariates of the table, comma-separated (a person's missing value stays missing; estimate --covariates models them)")
 	ruleName := fs.String("rule", "default", "how far down the key hierarchy links are accepted: strict, default or loose")
 	force := fs.Bool("force", false, "replace existing output files")
-	files, code := parseFlagsCode(e, fs, args)
-	if code >= 0 {
-		return code
+	assignPath := fs.String("assignments", "", "also write each record's person, what linked it and its review candidates (CSV, mode 0600) to this file")
+	upper := fs.Float64("score-upper", linkage.DefaultUpper, "scored pass: posterior log-odds of a match (bits) at or above which the default rule links a pair")
+	lower := fs.Float64("score-lower", linkage.DefaultLower, "scored pass: posterior log-odds (bits) below which a pair is refused; between the two, review (and the loose rule links)")
+	noScore := fs.Bool("no-score", false, "turn the scored pass (Bloom encodings, Fellegi-Sunter weights) off")
+	files, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
-	if *out == "" || len(files) == 0 {
-		if *out == "" {
-			e.errorf("missing -o")
-		} else {
-			e.errorf("no list files given")
-		}
-		fs.Usage()
-		return exitUsage
+	if *out == "" {
+		return usagef("missing -o").withUsage(fs)
+	}
+	if len(files) == 0 {
+		return usagef("no list files given").withUsage(fs)
 	}
 	rule, err := linkage.ParseRule(*ruleName)
 	if err != nil {
-		e.errorf("--rule must be strict, default or loose")
-		return exitUsage
+		return usagef("--rule must be strict, default or loose")
 	}
-	opts := &linkage.Options{Rule: rule}
+	if !(*lower <= *upper) || math.IsInf(*upper, 0) || math.IsInf(*lower, 0) {
+		return usagef("--score-lower must not exceed --score-upper, both finite (bits)")
+	}
+	if *noScore {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "score-upper" || f.Name == "score-lower" {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return usagef("%s applies to the scored pass, which --no-score turns off", strings.Join(set, " and "))
+		}
+	}
+	opts := &linkage.Options{Rule: rule, Assignments: *assignPath != "",
+		Scoring: &linkage.ScoringOptions{Off: *noScore, Upper: *upper, Lower: *lower, SetThresholds: true}}
 	if *strata != "" {
 		for _, s := range strings.Split(*strata, ",") {
 			if s = strings.TrimSpace(s); s != "" {
@@ -62,8 +79,8 @@ func runLink(e *env, args []string) int {
 			}
 		}
 	}
-	if code := checkOutputsCode(e, files, []string{*out, *reportPath}, *force); code >= 0 {
-		return code
+	if err := checkOutputs(e, files, []string{*out, *reportPath, *assignPath}, *force); err != nil {
+		return err
 	}
 
 	m := e.auditFor("link") // written beside -o
@@ -74,11 +91,10 @@ func runLink(e *env, args []string) int {
 		res, err = linkage.LinkFiles(e.ctx, files, opts)
 	}
 	if err != nil {
-		return linkError(e, err)
+		return linkError(err)
 	}
 	if err := atomicfile.Write(*out, &atomicfile.Options{Perm: 0o600, Force: *force}, res.Table.WriteCSV); err != nil {
-		e.errorf("writing %q: %v", *out, err)
-		return exitFailure
+		return failf("writing %q: %v", *out, err)
 	}
 	if *reportPath != "" {
 		b, err := json.MarshalIndent(res.Report, "", "  ")
@@ -87,8 +103,16 @@ func runLink(e *env, args []string) int {
 		}
 		if err != nil {
 			os.Remove(*out) // do not leave half of the result behind
-			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
-			return exitFailure
+			return failf("writing %q: %v; %q removed", *reportPath, err, *out)
+		}
+	}
+	if *assignPath != "" {
+		err := atomicfile.Write(*assignPath, &atomicfile.Options{Perm: 0o600, Force: *force}, func(w io.Writer) error {
+			return linkage.WriteAssignments(w, res.Assignments)
+		})
+		if err != nil {
+			os.Remove(*out)
+			return failf("writing %q: %v; %q removed", *assignPath, err, *out)
 		}
 	}
 	for _, f := range files {
@@ -105,7 +129,7 @@ func runLink(e *env, args []string) int {
 		auditOut = append(auditOut, [2]string{"linkage-report", *reportPath})
 	}
 	if !e.finishAudit(m, *force, auditOut...) {
-		return exitFailure
+		return exitCode(exitFailure) // finishAudit said why
 	}
 	writeLinkReport(e.stderr, res)
 	for _, k := range res.Report.Keys {
@@ -116,44 +140,41 @@ func runLink(e *env, args []string) int {
 	}
 	rr := ruleReport(res.Report, rule)
 	fmt.Fprintf(e.stdout, "%s: %d lists, %d records, %d persons (rule %s)\n", *out, len(res.Report.Lists), res.Report.Records, rr.Persons, rule)
-	return exitOK
+	return nil
 }
 
 // linkError reports an error of linkage.LinkFiles. Its messages never
 // hold a token, a record id or a covariate value; they name files, lines
 // and columns.
-func linkError(e *env, err error) int {
+func linkError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "linkage: ")
 	var pe *os.PathError
 	switch {
 	case errors.Is(err, context.Canceled):
-		e.errorf("interrupted")
-		return exitFailure
+		return failf("interrupted")
 	case errors.As(err, &pe) && errors.Is(err, os.ErrNotExist):
-		e.errorf("%q does not exist", pe.Path)
-		return exitUsage
+		return usagef("%q does not exist", pe.Path)
 	case errors.As(err, &pe):
-		e.errorf("%q cannot be read", pe.Path)
-		return exitFailure
+		return failf("%q cannot be read", pe.Path)
 	}
-	e.errorf("%s", msg)
+	ce := usagef("%s", msg)
 	switch {
 	case errors.Is(err, linkage.ErrKeyMismatch):
-		e.hintf("every agency must pseudonymise with the same project key; compare with \"morketall fingerprint FILE\"")
+		ce.hint("every agency must pseudonymise with the same project key; compare with \"morketall fingerprint FILE\"")
 	case errors.Is(err, linkage.ErrSchemaMismatch):
-		e.hintf("every agency must pseudonymise with the same schema file")
+		ce.hint("every agency must pseudonymise with the same schema file")
 	case errors.Is(err, linkage.ErrDuplicateList):
-		e.hintf("each file must hold a different list (pseudonymise --list NAME)")
+		ce.hint("each file must hold a different list (pseudonymise --list NAME)")
 	case errors.Is(err, mktfile.ErrChecksum), errors.Is(err, mktfile.ErrRowCount):
-		e.hintf("the file was cut short or changed on the way: ask the agency to send it again")
+		ce.hint("the file was cut short or changed on the way: ask the agency to send it again")
 	case errors.Is(err, mktfile.ErrLineEndings):
-		e.hintf("the file was converted as text on the way (CRLF line endings): ask the agency to send it as a binary file, or convert it back (dos2unix)")
+		ce.hint("the file was converted as text on the way (CRLF line endings): ask the agency to send it as a binary file, or convert it back (dos2unix)")
 	case errors.Is(err, mktfile.ErrFormat):
-		e.hintf("link reads the files that \"morketall pseudonymise\" writes")
+		ce.hint("link reads the files that \"morketall pseudonymise\" writes")
 	case errors.Is(err, linkage.ErrStratum):
-		e.hintf("--strata takes covariate columns of the files")
+		ce.hint("--strata takes covariate columns of the files")
 	}
-	return exitUsage
+	return ce
 }
 
 func ruleReport(rep *linkage.Report, r linkage.Rule) *linkage.RuleReport {

@@ -168,6 +168,8 @@ func TestLinkCommandErrors(t *testing.T) {
 	}{
 		{"no -o", []string{"link", files[0], files[1]}, exitUsage, []string{"morketall: error: missing -o"}},
 		{"bad rule", []string{"link", "--rule", "medium", "-o", out, files[0], files[1]}, exitUsage, []string{"morketall: error: --rule must be strict, default or loose"}},
+		{"thresholds reversed", []string{"link", "--score-upper", "-8", "--score-lower", "-4", "-o", out, files[0], files[1]}, exitUsage, []string{"morketall: error: --score-lower must not exceed --score-upper, both finite (bits)"}},
+		{"thresholds without the pass", []string{"link", "--no-score", "--score-upper", "2", "-o", out, files[0], files[1]}, exitUsage, []string{"morketall: error: --score-upper applies to the scored pass, which --no-score turns off"}},
 		{"one file", []string{"link", "-o", out, files[0]}, exitUsage, []string{"morketall: error: linking needs at least 2 lists (got 1)"}},
 		{"missing file", []string{"link", "-o", out, files[0], filepath.Join(dir, "nope.mkt")}, exitUsage, []string{fmt.Sprintf("morketall: error: %q does not exist", filepath.Join(dir, "nope.mkt"))}},
 		{"output is an input", []string{"link", "-o", files[1], files[0], files[1]}, exitUsage, []string{fmt.Sprintf("morketall: error: output %q would replace an input file", files[1])}},

@@ -19,15 +19,15 @@ import (
 )
 
 func init() {
-	register(&command{name: "pseudonymise", summary: "turn an agency extract into a pseudonymised list file", run: legacy(runPseudonymise)})
-	register(&command{name: "pseudonymize", summary: "same as pseudonymise", run: legacy(runPseudonymise)})
+	register(&command{name: "pseudonymise", summary: "turn an agency extract into a pseudonymised list file", run: runPseudonymise})
+	register(&command{name: "pseudonymize", summary: "same as pseudonymise", run: runPseudonymise})
 }
 
 // maxWarnings is how many field problems are listed on stderr; the rest
 // are counted in the quality summary.
 const maxWarnings = 10
 
-func runPseudonymise(e *env, args []string) int {
+func runPseudonymise(e *env, args []string) error {
 	fs := newFlags(e, "pseudonymise", "pseudonymise --key FILE --list NAME [flags] EXTRACT -o OUT\n\n"+
 		"Reads EXTRACT (.csv or .xlsx; - for a CSV on standard input), replaces identifying fields by\n"+
 		"keyed match-key tokens and writes the pseudonymised list file OUT (- for standard output). A\n"+
@@ -45,17 +45,18 @@ func runPseudonymise(e *env, args []string) int {
 	enc := fs.String("encoding", "", "CSV encoding: utf-8 (default), windows-1252 or iso-8859-1")
 	sheet := fs.String("sheet", "", "XLSX worksheet (default: the first)")
 	reportPath := fs.String("report", "", "also write the quality report as JSON to this file")
+	crosswalkPath := fs.String("crosswalk", "", "also write the crosswalk (record id -> extract line, CSV, mode 0600) to this file; it stays at the agency")
 	strict := fs.Bool("strict", false, "stop at the first invalid date of birth or identity number instead of counting it as missing")
 	force := fs.Bool("force", false, "replace existing output files")
 	printSchema := fs.Bool("print-schema", false, "print the built-in schema and exit")
 	tempDir := fs.String("temp-dir", "", "directory for the shuffle's temporary files (default: $TMPDIR or /tmp)")
-	pos, code := parseFlagsCode(e, fs, args)
-	if code >= 0 {
-		return code
+	pos, err := parseFlags(e, fs, args)
+	if err != nil {
+		return err
 	}
 	if *printSchema {
 		e.stdout.Write(pseudonym.DefaultSchemaJSON())
-		return exitOK
+		return nil
 	}
 	var missing []string
 	if *keyPath == "" {
@@ -67,14 +68,11 @@ func runPseudonymise(e *env, args []string) int {
 	if *out == "" {
 		missing = append(missing, "-o")
 	}
-	if len(missing) > 0 || len(pos) != 1 {
-		if len(missing) > 0 {
-			e.errorf("missing %s", strings.Join(missing, ", "))
-		} else {
-			e.errorf("pseudonymise takes exactly one extract file")
-		}
-		fs.Usage()
-		return exitUsage
+	if len(missing) > 0 {
+		return usagef("missing %s", strings.Join(missing, ", ")).withUsage(fs)
+	}
+	if len(pos) != 1 {
+		return usagef("pseudonymise takes exactly one extract file").withUsage(fs)
 	}
 	in := pos[0]
 	m := e.auditFor("pseudonymise")
@@ -88,18 +86,18 @@ func runPseudonymise(e *env, args []string) int {
 	case "comma":
 		opts.Delimiter = ','
 	default:
-		e.errorf("--delimiter must be , or ;")
-		return exitUsage
+		return usagef("--delimiter must be , or ;")
 	}
 	switch strings.ToLower(*enc) {
 	case "", "utf-8", "utf8", "windows-1252", "cp1252", "iso-8859-1", "latin1", "latin-1":
 	default:
-		e.errorf("--encoding must be utf-8, windows-1252 or iso-8859-1")
-		return exitUsage
+		return usagef("--encoding must be utf-8, windows-1252 or iso-8859-1")
 	}
 	if err := checkListName(*list); err != nil {
-		e.errorf("--list: %v", err)
-		return exitUsage
+		return usagef("--list: %v", err)
+	}
+	if *crosswalkPath == "-" {
+		return usagef("--crosswalk needs a file name: the crosswalk is not written to standard output")
 	}
 	outFile := *out
 	if outFile == "-" {
@@ -109,31 +107,28 @@ func runPseudonymise(e *env, args []string) int {
 	if inFile == "-" {
 		inFile = ""
 	}
-	if code := checkOutputsCode(e, []string{inFile}, []string{outFile, *reportPath}, *force); code >= 0 {
-		return code
+	if err := checkOutputs(e, []string{inFile}, []string{outFile, *reportPath, *crosswalkPath}, *force); err != nil {
+		return err
 	}
 
-	key, code := loadKey(e, *keyPath)
-	if key == nil {
-		return code
+	key, err := readKey(e, *keyPath)
+	if err != nil {
+		return err
 	}
 	schema := pseudonym.DefaultSchema()
 	if *schemaPath != "" {
 		data, err := os.ReadFile(*schemaPath)
 		if err != nil {
-			e.errorf("schema file %q cannot be read", *schemaPath)
-			return exitUsage
+			return usagef("schema file %q cannot be read", *schemaPath)
 		}
 		schema, err = pseudonym.ParseSchema(data)
 		if err != nil {
-			e.errorf("schema file %q: %s", *schemaPath, strings.TrimPrefix(err.Error(), "pseudonym: "))
-			return exitUsage
+			return usagef("schema file %q: %s", *schemaPath, strings.TrimPrefix(err.Error(), "pseudonym: "))
 		}
 	}
 
 	var digest hash.Hash
 	var src *extract.Reader
-	var err error
 	if in == "-" {
 		// A keyed digest of exactly the bytes read, for the manifest.
 		digest = key.FileDigest()
@@ -143,7 +138,7 @@ func runPseudonymise(e *env, args []string) int {
 		src, err = extract.Open(in, opts)
 	}
 	if err != nil {
-		return extractError(e, in, err)
+		return extractError(in, err)
 	}
 	defer src.Close()
 	warned := 0
@@ -155,31 +150,27 @@ func runPseudonymise(e *env, args []string) int {
 	}}
 	p, err := pseudonym.New(key, schema, popts)
 	if err != nil {
-		e.errorf("%v", err)
-		return exitFailure
+		return failf("%v", err)
 	}
 	lst, err := p.Pseudonymise(*list, src)
 	if err != nil {
 		var fe *pseudonym.FieldError
 		switch {
 		case errors.Is(err, context.Canceled):
-			e.errorf("interrupted; nothing written")
-			return exitFailure
+			return failf("interrupted; nothing written")
 		case errors.As(err, &fe):
-			e.errorf("%s", describe(in, src.Unit(), fe))
-			hintFor(e, err)
-			return exitUsage
+			return hintFor(usagef("%s", describe(in, src.Unit(), fe)), err)
 		}
-		return extractError(e, in, err)
+		return extractError(in, err)
 	}
 	defer lst.Close()
 	if warned > maxWarnings {
 		e.warnf("%d more invalid values not listed (see the counts below)", warned-maxWarnings)
 	}
 	if lst.Len() == 0 {
-		e.errorf("%q: no record has any match key; nothing written", in)
-		lst.Report().WriteText(e.stderr)
-		return exitUsage
+		ce := usagef("%q: no record has any match key; nothing written", in)
+		ce.after = func() { lst.Report().WriteText(e.stderr) }
+		return ce
 	}
 
 	// Pseudonymised data is still personal data (GDPR recital 26): the
@@ -187,19 +178,19 @@ func runPseudonymise(e *env, args []string) int {
 	listSum := sha256.New()
 	if *out == "-" {
 		if err := lst.Write(io.MultiWriter(e.stdout, listSum)); err != nil {
-			return writeFailed(e, *out, err)
+			return writeFailed(*out, err)
 		}
 	} else {
 		f, err := atomicfile.Create(*out, &atomicfile.Options{Perm: 0o600, Force: *force})
 		if err != nil {
-			return writeFailed(e, *out, err)
+			return writeFailed(*out, err)
 		}
 		defer f.Abort()
 		if err := lst.Write(f); err != nil {
-			return writeFailed(e, *out, err)
+			return writeFailed(*out, err)
 		}
 		if err := f.Commit(); err != nil {
-			return writeFailed(e, *out, err)
+			return writeFailed(*out, err)
 		}
 	}
 	if *reportPath != "" {
@@ -212,8 +203,15 @@ func runPseudonymise(e *env, args []string) int {
 			if outFile != "" {
 				os.Remove(*out)
 			}
-			e.errorf("writing %q: %v; %q removed", *reportPath, err, *out)
-			return exitFailure
+			return failf("writing %q: %v; %q removed", *reportPath, err, *out)
+		}
+	}
+	if *crosswalkPath != "" {
+		if err := atomicfile.Write(*crosswalkPath, &atomicfile.Options{Perm: 0o600, Force: *force}, lst.WriteCrosswalk); err != nil {
+			if outFile != "" {
+				os.Remove(*out)
+			}
+			return failf("writing %q: %v; %q removed", *crosswalkPath, err, *out)
 		}
 	}
 	rep := lst.Report()
@@ -223,12 +221,12 @@ func runPseudonymise(e *env, args []string) int {
 	if digest != nil {
 		m.AddPrivateDigest("extract", "-", src.Bytes(), digest.Sum(nil))
 	} else if err := m.AddPrivateInput("extract", in, key.FileDigest()); err != nil {
-		e.errorf("%q cannot be read again for the manifest", in)
 		if outFile != "" {
 			os.Remove(*out)
 		}
-		return exitFailure
+		return failf("%q cannot be read again for the manifest", in)
 	}
+	damageHint(e, rep)
 	m.AddSecretInput("key", *keyPath)
 	if *schemaPath != "" {
 		m.AddInput("schema", *schemaPath)
@@ -242,38 +240,34 @@ func runPseudonymise(e *env, args []string) int {
 		// as the list's SHA-256 only.
 		rep.WriteText(e.stderr)
 		fmt.Fprintf(e.stderr, "morketall: list %s, %d records (%d rejected), sha256 %s\n", rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, sum)
-		return exitOK
+		return nil
 	}
 	if sum, _, err = manifest.HashFile(*out); err != nil {
-		e.errorf("%q cannot be read back", *out)
-		return exitFailure
+		return failf("%q cannot be read back", *out)
 	}
 	outs := [][2]string{{"pseudonymised-list", *out}}
 	if *reportPath != "" {
 		outs = append(outs, [2]string{"quality-report", *reportPath})
 	}
 	if !e.finishAudit(m, *force, outs...) {
-		return exitFailure
+		return exitCode(exitFailure) // finishAudit said why
 	}
 	rep.WriteText(e.stderr)
 	fmt.Fprintf(e.stdout, "%s: list %s, %d records (%d rejected), key %s, schema %s, sha256 %s\n",
 		*out, rep.List, rep.RecordsOut, rep.RecordsIn-rep.RecordsOut, rep.KeyFingerprint, rep.SchemaHash, sum)
-	return exitOK
+	return nil
 }
 
 // writeFailed reports a failure to write the list: an interruption, an
 // existing file, or an I/O error. Nothing is left behind.
-func writeFailed(e *env, out string, err error) int {
+func writeFailed(out string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
-		e.errorf("interrupted; nothing written")
+		return failf("interrupted; nothing written")
 	case errors.Is(err, atomicfile.ErrExists):
-		e.errorf("%q exists", out)
-		e.hintf("use --force to replace it")
-	default:
-		e.errorf("writing %q: %v", out, err)
+		return failf("%q exists", out).hint("use --force to replace it")
 	}
-	return exitFailure
+	return failf("writing %q: %v", out, err)
 }
 
 func checkListName(s string) error {
@@ -307,42 +301,54 @@ func describe(file, unit string, fe *pseudonym.FieldError) string {
 }
 
 // extractError reports an error from reading the extract: bad input, exit 2.
-func extractError(e *env, file string, err error) int {
+func extractError(file string, err error) error {
 	var xe *extract.Error
+	var ce *cliError
 	switch {
 	case errors.As(err, &xe):
-		e.errorf("%v", xe)
+		ce = usagef("%v", xe)
 	case errors.Is(err, os.ErrNotExist):
-		e.errorf("%q does not exist", file)
+		ce = usagef("%q does not exist", file)
 	case errors.Is(err, extract.ErrOptions):
-		e.errorf("%v", err)
+		ce = usagef("%v", err)
 	default:
 		// Do not print err: an unknown error might carry file content.
-		e.errorf("%q cannot be read", file)
+		ce = usagef("%q cannot be read", file)
 	}
-	hintFor(e, err)
-	return exitUsage
+	return hintFor(ce, err)
 }
 
-func hintFor(e *env, err error) {
+// hintFor adds the hint for err to ce.
+func hintFor(ce *cliError, err error) *cliError {
 	switch {
 	case errors.Is(err, extract.ErrEncoding):
-		e.hintf("declare the file's encoding: --encoding windows-1252 (what Norwegian Excel writes) or --encoding iso-8859-1")
+		ce.hint("declare the file's encoding: --encoding windows-1252 (what Norwegian Excel writes) or --encoding iso-8859-1")
 	case errors.Is(err, extract.ErrBOM):
-		e.hintf("the file is UTF-8: drop --encoding")
+		ce.hint("the file is UTF-8: drop --encoding")
 	case errors.Is(err, extract.ErrRagged), errors.Is(err, pseudonym.ErrRowLength):
-		e.hintf("every line must have as many fields as the header; a value containing the delimiter must be quoted")
+		ce.hint("every line must have as many fields as the header; a value containing the delimiter must be quoted")
 	case errors.Is(err, extract.ErrQuote):
-		e.hintf("a quoted field must end with a quote, and a quote inside it must be doubled")
+		ce.hint("a quoted field must end with a quote, and a quote inside it must be doubled")
 	case errors.Is(err, extract.ErrFormat):
-		e.hintf("a workbook must be saved as .xlsx (not .xls or .ods), or exported as CSV")
+		ce.hint("a workbook must be saved as .xlsx (not .xls or .ods), or exported as CSV")
 	case errors.Is(err, extract.ErrDelimiter):
-		e.hintf("say which delimiter the file uses: --delimiter ';' or --delimiter ','")
+		ce.hint("say which delimiter the file uses: --delimiter ';' or --delimiter ','")
 	case errors.Is(err, pseudonym.ErrNotDate):
-		e.hintf("dates of birth may be dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, mm.yyyy, yyyy or an Excel serial; without --strict an invalid date is counted and treated as missing")
+		ce.hint("dates of birth may be dd.mm.yyyy, yyyy-mm-dd, dd/mm/yyyy, mm.yyyy, yyyy or an Excel serial; without --strict an invalid date is counted and treated as missing")
 	case errors.Is(err, pseudonym.ErrIDFormat), errors.Is(err, pseudonym.ErrIDChecksum), errors.Is(err, pseudonym.ErrIDDate):
-		e.hintf("without --strict an invalid identity number is counted and treated as missing")
+		ce.hint("without --strict an invalid identity number is counted and treated as missing")
 	case errors.Is(err, pseudonym.ErrNoIdentifiers), errors.Is(err, pseudonym.ErrMissingColumn):
-		e.hintf("map the extract's columns in a schema file (\"columns\": {\"given_name\": \"Fornavn\", ...}); start from --print-schema")
+		ce.hint("map the extract's columns in a schema file (\"columns\": {\"given_name\": \"Fornavn\", ...}); start from --print-schema")
+	}
+	return ce
+}
+
+// damageHint says what to do about name cells damaged by a lossy export
+// (counts only).
+func damageHint(e *env, rep *pseudonym.Report) {
+	if d := rep.EncodingDamage; d.Cells > 0 {
+		e.warnf("%d name cells look damaged by a lossy export (%d with ?, %d with U+FFFD, %d with two scripts in one word); they are pseudonymised, but lose letters",
+			d.Cells, d.QuestionMark, d.Replacement, d.MixedScripts)
+		e.hintf("if the file is not UTF-8, declare its encoding (--encoding windows-1252 or iso-8859-1); a ? where a letter was means the export itself lost it: ask for a re-export in UTF-8; --strict refuses such cells")
 	}
 }

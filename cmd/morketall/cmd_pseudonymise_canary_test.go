@@ -97,6 +97,13 @@ func TestCanary(t *testing.T) {
 	badEncoding := write("badenc.csv", csvOf(rows, ",")+mark("latin1", 9)+"\xf8\xe6,"+strings.Repeat(",", len(header)-2)+"\n")
 	ragged := write("ragged.csv", csvOf(rows, ",")+mark("ragged", 9)+","+mark("ragged", 10)+"\n")
 	badQuote := write("badquote.csv", csvOf(rows, ",")+"\""+mark("quote", 9)+"\n")
+	// A name damaged by a lossy export: a "?" inside a marker.
+	damaged := make([][]string, len(rows))
+	for i := range rows {
+		damaged[i] = append([]string{}, rows[i]...)
+		damaged[i][0] = mark("damaged", 20+i)[:6] + "?" + mark("damaged", 20+i)[6:]
+	}
+	damagedCSV := write("damaged.csv", csvOf(damaged, ";"))
 	noID := write("noid.csv", "sex,notes\n"+mark("sex", 9)+","+mark("notes", 9)+"\n")
 	missingCol := write("schema.json", `{"version":1,"columns":{"birth_date":"dob"},"match_keys":[{"name":"k","fields":["name","birth_date"]}]}`)
 	badKey := write("bad.key", mark("keyfile", 9)+"\n")
@@ -120,7 +127,12 @@ func TestCanary(t *testing.T) {
 		args []string
 		code int
 	}{
-		{append(base("lenient.mkt"), good), exitOK},
+		{append(base("lenient.mkt"), "--crosswalk", filepath.Join(out, "lenient.crosswalk.csv"), good), exitOK},
+		{[]string{"pseudonymise", "--key", key, "--list", "CANARY2", "-o", filepath.Join(out, "second.mkt"), "--crosswalk", filepath.Join(out, "second.crosswalk.csv"), xlsx}, exitOK},
+		{[]string{"link", "-o", filepath.Join(out, "table.csv"), "--report", filepath.Join(out, "link.json"), "--assignments", filepath.Join(out, "assignments.csv"),
+			filepath.Join(out, "lenient.mkt"), filepath.Join(out, "second.mkt")}, exitOK},
+		{append(base("damaged.mkt"), damagedCSV), exitOK},
+		{append(base("damaged-strict.mkt"), "--strict", damagedCSV), exitUsage},
 		{append(base("xlsx.mkt"), xlsx), exitOK},
 		{append(base("strict-date.mkt"), "--strict", good), exitUsage},
 		{append(base("strict-number.mkt"), "--strict", badNumber), exitUsage},
@@ -148,10 +160,18 @@ func TestCanary(t *testing.T) {
 		t.Fatalf("lenient run wrote %q (%v)", lst, err)
 	}
 
+	// The record-level review outputs are their owner's only.
+	for _, f := range []string{"lenient.crosswalk.csv", "second.crosswalk.csv", "assignments.csv"} {
+		st, err := os.Stat(filepath.Join(out, f))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v; want 0600", f, err, st.Mode().Perm())
+		}
+	}
+
 	// Every error path was taken and its message captured.
 	for _, want := range []string{"not a date", "identity number", "not valid text in the declared encoding",
 		"different number of fields", "malformed quoted field", "no column that any match key reads",
-		"column named in the schema", "malformed key", "cell longer than"} {
+		"column named in the schema", "malformed key", "cell longer than", "damaged by a lossy export"} {
 		if !strings.Contains(printed.String(), want) {
 			t.Errorf("no message %q: that error path did not run", want)
 		}

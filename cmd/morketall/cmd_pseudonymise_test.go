@@ -148,6 +148,7 @@ func TestPseudonymiseErrors(t *testing.T) {
 		{"bad delimiter", []string{"--delimiter", "|", good}, exitUsage, []string{"--delimiter"}},
 		{"bad list name", []string{"--list", "PO LICE", good}, exitUsage, []string{"--list"}},
 		{"two extracts", []string{good, good}, exitUsage, []string{"exactly one extract"}},
+		{"crosswalk to standard output", []string{"--crosswalk", "-", good}, exitUsage, []string{"--crosswalk needs a file name"}},
 	}
 	for _, c := range cases {
 		args := []string{"pseudonymise", "--key", key, "--list", "POLICE", "-o", filepath.Join(dir, "out.mkt"), "--report", filepath.Join(dir, "out.json")}

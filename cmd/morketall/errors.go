@@ -17,6 +17,7 @@ type cliError struct {
 	msg   string
 	hints []string
 	err   error
+	after func() // printed after the message and hints: a command's usage
 }
 
 func (e *cliError) Error() string {
@@ -34,6 +35,13 @@ func (e *cliError) ExitCode() int { return e.code }
 // hint adds a hint printed after the message.
 func (e *cliError) hint(format string, args ...any) *cliError {
 	e.hints = append(e.hints, fmt.Sprintf(format, args...))
+	return e
+}
+
+// withUsage prints the flag set's usage (on stderr) after the message
+// and hints.
+func (e *cliError) withUsage(fs *flag.FlagSet) *cliError {
+	e.after = fs.Usage
 	return e
 }
 
@@ -87,6 +95,9 @@ func (e *env) exit(err error) int {
 	for _, h := range ce.hints {
 		e.hintf("%s", h)
 	}
+	if ce.after != nil {
+		ce.after()
+	}
 	return ce.code
 }
 
@@ -109,13 +120,4 @@ func parseFlagsCode(e *env, fs *flag.FlagSet, args []string) (pos []string, code
 		return nil, e.exit(err)
 	}
 	return pos, -1
-}
-
-// checkOutputsCode is checkOutputs for commands written against exit
-// codes.
-func checkOutputsCode(e *env, inputs, outputs []string, force bool) int {
-	if err := checkOutputs(e, inputs, outputs, force); err != nil {
-		return e.exit(err)
-	}
-	return -1
 }

@@ -108,3 +108,38 @@ func TestUint64s(t *testing.T) {
 		t.Fatal("files left behind")
 	}
 }
+
+// TestUint64sCounts: EachCount gives every distinct number once, in
+// order, with the count a map of the added numbers gives, in memory and
+// through spilled runs (wide values exercise every radix pass).
+func TestUint64sCounts(t *testing.T) {
+	for _, runBytes := range []int{1 << 20, 4 << 10} {
+		u := NewUint64s(&Options{Dir: t.TempDir(), RunBytes: runBytes})
+		r := rand.New(rand.NewPCG(5, 6))
+		want := map[uint64]int{}
+		for range 60000 {
+			v := r.Uint64()
+			if r.IntN(3) == 0 {
+				v = uint64(r.IntN(50)) << 58 // many repeats, as block keys have
+			}
+			want[v]++
+			u.Add(v)
+		}
+		var last uint64
+		seen := 0
+		err := u.EachCount(func(v uint64, n int) {
+			if seen > 0 && v <= last {
+				t.Fatalf("run of %d bytes: %d after %d", runBytes, v, last)
+			}
+			if want[v] != n {
+				t.Fatalf("run of %d bytes: count %d, want %d", runBytes, n, want[v])
+			}
+			last = v
+			seen++
+		})
+		if err != nil || seen != len(want) {
+			t.Fatalf("run of %d bytes: %d distinct, want %d (%v)", runBytes, seen, len(want), err)
+		}
+		u.Close()
+	}
+}

@@ -12,13 +12,15 @@ import (
 )
 
 // Uint64s is a Sorter specialised for 64-bit numbers, which it sorts as
-// numbers (8 bytes each in memory and on disk).
+// numbers (radix sort in memory; on disk each distinct number of a run
+// once, with its count).
 type Uint64s struct {
-	s    *Sorter // for the directory and its files
-	max  int
-	mem  []uint64
-	runs []string
-	done bool
+	s       *Sorter // for the directory and its files
+	max     int
+	mem     []uint64
+	scratch []uint64
+	runs    []string
+	done    bool
 }
 
 // NewUint64s returns an empty Uint64s; opts.RunBytes bounds the memory,
@@ -42,18 +44,72 @@ func (u *Uint64s) Add(v uint64) error {
 	return nil
 }
 
+// radixSort sorts xs, using scratch (grown to len(xs)) as the second
+// buffer: six least-significant-digit passes of 11 bits, the passes whose
+// digit is the same in every number skipped.
+func radixSort(xs []uint64, scratch *[]uint64) {
+	const bitsPer, passes = 11, 6
+	if len(xs) < 256 {
+		slices.Sort(xs)
+		return
+	}
+	if cap(*scratch) < len(xs) {
+		*scratch = make([]uint64, len(xs))
+	}
+	src, dst := xs, (*scratch)[:len(xs)]
+	var counts [passes][1 << bitsPer]int
+	for _, v := range src {
+		for p := range passes {
+			counts[p][(v>>(bitsPer*p))&(1<<bitsPer-1)]++
+		}
+	}
+	for p := range passes {
+		c := &counts[p]
+		if c[(src[0]>>(bitsPer*p))&(1<<bitsPer-1)] == len(src) {
+			continue // one digit value: nothing moves
+		}
+		sum := 0
+		for i := range c {
+			c[i], sum = sum, sum+c[i]
+		}
+		shift := uint(bitsPer * p)
+		for _, v := range src {
+			d := (v >> shift) & (1<<bitsPer - 1)
+			dst[c[d]] = v
+			c[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] {
+		copy(xs, src)
+	}
+}
+
+// eachCount calls fn with every distinct number of sorted xs and its count.
+func eachCount(xs []uint64, fn func(v uint64, n int)) {
+	for i := 0; i < len(xs); {
+		j := i + 1
+		for j < len(xs) && xs[j] == xs[i] {
+			j++
+		}
+		fn(xs[i], j-i)
+		i = j
+	}
+}
+
 func (u *Uint64s) spill() error {
-	slices.Sort(u.mem)
+	radixSort(u.mem, &u.scratch)
 	f, err := u.s.create()
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
-	var b [8]byte
-	for _, v := range u.mem {
+	var b [8 + binary.MaxVarintLen64]byte
+	eachCount(u.mem, func(v uint64, n int) {
 		binary.BigEndian.PutUint64(b[:], v)
-		bw.Write(b[:])
-	}
+		k := binary.PutUvarint(b[8:], uint64(n))
+		bw.Write(b[:8+k])
+	})
 	if err := bw.Flush(); err != nil {
 		f.Close()
 		return fmt.Errorf("extsort: %w", err)
@@ -67,17 +123,27 @@ func (u *Uint64s) spill() error {
 }
 
 // Each calls fn with every number in increasing order. It may be called
-// once, after the last Add.
+// once, after the last Add, and not with EachCount.
 func (u *Uint64s) Each(fn func(uint64)) error {
+	return u.EachCount(func(v uint64, n int) {
+		for range n {
+			fn(v)
+		}
+	})
+}
+
+// EachCount calls fn with every distinct number in increasing order and
+// the number of times it was added. It may be called once, after the last
+// Add, and not with Each.
+func (u *Uint64s) EachCount(fn func(v uint64, n int)) error {
 	if u.done {
 		return errors.New("extsort: Each called twice")
 	}
 	u.done = true
 	if len(u.runs) == 0 {
-		slices.Sort(u.mem)
-		for _, v := range u.mem {
-			fn(v)
-		}
+		radixSort(u.mem, &u.scratch)
+		eachCount(u.mem, fn)
+		u.scratch = nil
 		return nil
 	}
 	if len(u.mem) > 0 {
@@ -85,7 +151,7 @@ func (u *Uint64s) Each(fn func(uint64)) error {
 			return err
 		}
 	}
-	u.mem = nil
+	u.mem, u.scratch = nil, nil
 	// Reduce to MaxFanIn runs, then merge.
 	for len(u.runs) > MaxFanIn {
 		var next []string
@@ -96,10 +162,11 @@ func (u *Uint64s) Each(fn func(uint64)) error {
 				return err
 			}
 			bw := bufio.NewWriterSize(f, 1<<16)
-			var b [8]byte
-			err = mergeUint64s(group, func(v uint64) {
+			var b [8 + binary.MaxVarintLen64]byte
+			err = mergeUint64s(group, func(v uint64, n int) {
 				binary.BigEndian.PutUint64(b[:], v)
-				bw.Write(b[:])
+				k := binary.PutUvarint(b[8:], uint64(n))
+				bw.Write(b[:8+k])
 			})
 			if err == nil {
 				err = bw.Flush()
@@ -124,6 +191,7 @@ func (u *Uint64s) Close() error { u.mem = nil; return u.s.Close() }
 type u64run struct {
 	br  *bufio.Reader
 	cur uint64
+	n   int
 }
 
 type u64heap []*u64run
@@ -147,10 +215,17 @@ func (r *u64run) advance() (bool, error) {
 		return false, fmt.Errorf("extsort: reading a run: %w", err)
 	}
 	r.cur = binary.BigEndian.Uint64(b[:])
+	n, err := binary.ReadUvarint(r.br)
+	if err != nil {
+		return false, fmt.Errorf("extsort: reading a run: %w", err)
+	}
+	r.n = int(n)
 	return true, nil
 }
 
-func mergeUint64s(names []string, fn func(uint64)) error {
+// mergeUint64s merges the runs, passing each distinct number once with
+// its total count.
+func mergeUint64s(names []string, fn func(v uint64, n int)) error {
 	var h u64heap
 	for _, n := range names {
 		f, err := os.Open(n)
@@ -168,9 +243,16 @@ func mergeUint64s(names []string, fn func(uint64)) error {
 		}
 	}
 	heap.Init(&h)
+	var cur uint64
+	cnt := 0
 	for len(h) > 0 {
 		r := h[0]
-		fn(r.cur)
+		if cnt > 0 && r.cur != cur {
+			fn(cur, cnt)
+			cnt = 0
+		}
+		cur = r.cur
+		cnt += r.n
 		ok, err := r.advance()
 		if err != nil {
 			return err
@@ -180,6 +262,9 @@ func mergeUint64s(names []string, fn func(uint64)) error {
 		} else {
 			heap.Pop(&h)
 		}
+	}
+	if cnt > 0 {
+		fn(cur, cnt)
 	}
 	return nil
 }

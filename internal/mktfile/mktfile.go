@@ -387,6 +387,47 @@ func (w *StreamWriter) WriteRecord(r *Record) error {
 	return w.err
 }
 
+// WriteLine appends one record given as its body line: the record id,
+// tokens and covariates joined by commas, ending in a newline, as a
+// caller that formats records itself has them. The line is checked as
+// WriteRecord checks a record: the number of fields, a non-empty record
+// id, and only value bytes between the commas.
+func (w *StreamWriter) WriteLine(line []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.rows++
+	n := len(line) - 1
+	if n < 1 || line[n] != '\n' {
+		w.err = fmt.Errorf("%w: record %d: no line end", ErrRow, w.rows)
+		return w.err
+	}
+	commas := 0
+	for _, c := range line[:n] {
+		switch byteClass[c] {
+		case classComma:
+			commas++
+		case classInvalid:
+			w.err = fmt.Errorf("%w: record %d", ErrValue, w.rows)
+			return w.err
+		}
+	}
+	if want := len(w.h.MatchKeys) + len(w.h.Covariates); commas != want {
+		w.err = fmt.Errorf("%w: record %d has %d fields after the record id, header names %d", ErrRow, w.rows, commas, want)
+		return w.err
+	}
+	if line[0] == ',' {
+		w.err = fmt.Errorf("%w: record %d: record id", ErrValue, w.rows)
+		return w.err
+	}
+	if w.mac != nil {
+		w.mac.Write(line)
+	}
+	_, w.err = w.t.Write(line)
+	w.off += int64(len(line))
+	return w.err
+}
+
 // Close checks the row count and writes the #mac and #sha256 lines. The
 // caller then commits (or, on error, removes) the file.
 func (w *StreamWriter) Close() error {

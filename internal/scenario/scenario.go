@@ -33,7 +33,14 @@
 // given and family names, dropped diacritics, Cyrillic spellings and
 // differing transliterations, missing birth dates and 1 January
 // placeholders, D-numbers in one agency and a fødselsnummer (issued after a
-// permit) in another, occasional typing errors and within-list duplicates.
+// permit) in another, occasional typing errors and within-list duplicates;
+// and what real exports add (linkage issue 11): two old systems export
+// Windows-1252, so letters it lacks (ș, ă, ư, Cyrillic) arrive as "?"; some
+// agencies leave the date of birth out when they record an identity
+// number, or kept the number in a spreadsheet that dropped its leading
+// zero; a Latin letter now and then typed with a Cyrillic keyboard layout
+// (two scripts in one word), day and month swapped, a second given name
+// recorded or not, sex not recorded.
 //
 // # Truth
 //
@@ -104,6 +111,7 @@ type Person struct {
 	Region       string // eastern_europe, africa, asia, western_europe, south_america, middle_east
 	Nationality  string // ISO 3166-1 alpha-3
 	Given        string // in the Latin script
+	Given2       string // a second given name, or ""
 	Family       string
 	GivenCyr     string // the name in Cyrillic, when the person's script is Cyrillic
 	FamilyCyr    string
@@ -364,6 +372,15 @@ func (g *gen) person(id int) Person {
 	} else {
 		p.Given = g.oneOf(o.male)
 	}
+	if g.chance(0.2) {
+		pool := o.male
+		if p.Sex == "F" {
+			pool = o.female
+		}
+		if second := g.oneOf(pool); second != p.Given {
+			p.Given2 = second
+		}
+	}
 	p.Family = g.oneOf(o.family)
 	if p.Sex == "F" {
 		if f, ok := femForm[p.Family]; ok {
@@ -540,18 +557,30 @@ type habits struct {
 	asciiOnly  float64 // share of names written without diacritics
 	typo       float64
 	dup        float64 // share of persons recorded twice
+	dropSecond float64 // a second given name left out
+	missingSex float64 // sex not recorded
+	codePage   bool    // an old system exporting Windows-1252: letters it lacks become "?"
+	noDOBIfNID float64 // the date of birth left out when an identity number is recorded
+	excelNID   float64 // the identity number went through a spreadsheet: a leading zero lost
 }
 
+// Record-level noise at every agency: a Latin letter typed with a
+// Cyrillic keyboard layout (mixed scripts), day and month swapped.
+const (
+	mixedScriptRate = 0.01
+	dayMonthRate    = 0.015
+)
+
 var agencyHabits = []habits{
-	{delim: ';', dateFmt: "dmy", missingDOB: 0.03, placehold: 0.05, sexCodes: [2]string{"K", "M"}, norwegian: true, nid: "d", cyrillic: 0.3, translit: 0.15, swap: 0.05, asciiOnly: 0.5, typo: 0.01, dup: 0.04},            // POLICE
-	{delim: ',', dateFmt: "iso", missingDOB: 0.01, placehold: 0.08, sexCodes: [2]string{"F", "M"}, nid: "fnr", translit: 0.05, swap: 0.03, asciiOnly: 0.1, typo: 0.005},                                                    // IMMIGRATION
-	{delim: ';', dateFmt: "dmy", yearOnly: 0.1, missingDOB: 0.1, placehold: 0.1, fullName: true, sexCodes: [2]string{"kvinne", "mann"}, norwegian: true, translit: 0.3, swap: 0.15, asciiOnly: 0.3, typo: 0.01, dup: 0.03}, // COORD
-	{delim: ';', dateFmt: "dmy", missingDOB: 0.12, placehold: 0.1, fullName: true, sexCodes: [2]string{"K", "M"}, norwegian: true, translit: 0.3, swap: 0.2, asciiOnly: 0.6, typo: 0.01},                                   // SHELTER_W1
-	{delim: ',', dateFmt: "slash", yearOnly: 0.3, missingDOB: 0.1, sexCodes: [2]string{"F", "M"}, translit: 0.3, swap: 0.2, asciiOnly: 0.6},                                                                                // SHELTER_W2
-	{delim: ';', dateFmt: "dmy", missingDOB: 0.15, placehold: 0.1, sexCodes: [2]string{"K", "M"}, norwegian: true, translit: 0.3, swap: 0.1, asciiOnly: 0.6, typo: 0.01},                                                   // SHELTER_M
-	{delim: ';', dateFmt: "dmy", missingDOB: 0.05, placehold: 0.06, sexCodes: [2]string{"kvinne", "mann"}, norwegian: true, nid: "d", cyrillic: 0.2, translit: 0.2, swap: 0.1, asciiOnly: 0.4, typo: 0.01, dup: 0.05},      // MUNICIPAL
-	{delim: ',', dateFmt: "iso", sexCodes: [2]string{"F", "M"}, nid: "d", translit: 0.1, swap: 0.05, asciiOnly: 0.3},                                                                                                       // CHILD_WELFARE
-	{delim: ',', dateFmt: "iso", missingDOB: 0.02, placehold: 0.04, sexCodes: [2]string{"female", "male"}, nid: "d", translit: 0.1, swap: 0.05, asciiOnly: 0.2},                                                            // RETURN
+	{delim: ';', dateFmt: "dmy", missingDOB: 0.03, placehold: 0.05, sexCodes: [2]string{"K", "M"}, norwegian: true, nid: "d", cyrillic: 0.3, translit: 0.15, swap: 0.05, asciiOnly: 0.5, typo: 0.01, dup: 0.04, dropSecond: 0.3, missingSex: 0.02, codePage: true},                        // POLICE
+	{delim: ',', dateFmt: "iso", missingDOB: 0.01, placehold: 0.08, sexCodes: [2]string{"F", "M"}, nid: "fnr", translit: 0.05, swap: 0.03, asciiOnly: 0.1, typo: 0.005, dropSecond: 0.05, missingSex: 0.01, excelNID: 0.3},                                                                // IMMIGRATION
+	{delim: ';', dateFmt: "dmy", yearOnly: 0.1, missingDOB: 0.1, placehold: 0.1, fullName: true, sexCodes: [2]string{"kvinne", "mann"}, norwegian: true, translit: 0.3, swap: 0.15, asciiOnly: 0.3, typo: 0.01, dup: 0.03, dropSecond: 0.3, missingSex: 0.05},                             // COORD
+	{delim: ';', dateFmt: "dmy", missingDOB: 0.12, placehold: 0.1, fullName: true, sexCodes: [2]string{"K", "M"}, norwegian: true, translit: 0.3, swap: 0.2, asciiOnly: 0.6, typo: 0.01, dropSecond: 0.4, missingSex: 0.03},                                                               // SHELTER_W1
+	{delim: ',', dateFmt: "slash", yearOnly: 0.3, missingDOB: 0.1, sexCodes: [2]string{"F", "M"}, translit: 0.3, swap: 0.2, asciiOnly: 0.6, dropSecond: 0.4, missingSex: 0.2},                                                                                                             // SHELTER_W2
+	{delim: ';', dateFmt: "dmy", missingDOB: 0.15, placehold: 0.1, sexCodes: [2]string{"K", "M"}, norwegian: true, translit: 0.3, swap: 0.1, asciiOnly: 0.6, typo: 0.01, dropSecond: 0.3, missingSex: 0.03},                                                                               // SHELTER_M
+	{delim: ';', dateFmt: "dmy", missingDOB: 0.05, placehold: 0.06, sexCodes: [2]string{"kvinne", "mann"}, norwegian: true, nid: "d", cyrillic: 0.2, translit: 0.2, swap: 0.1, asciiOnly: 0.4, typo: 0.01, dup: 0.05, dropSecond: 0.3, missingSex: 0.05, codePage: true, noDOBIfNID: 0.3}, // MUNICIPAL
+	{delim: ',', dateFmt: "iso", sexCodes: [2]string{"F", "M"}, nid: "d", translit: 0.1, swap: 0.05, asciiOnly: 0.3, dropSecond: 0.1, missingSex: 0.01},                                                                                                                                   // CHILD_WELFARE
+	{delim: ',', dateFmt: "iso", missingDOB: 0.02, placehold: 0.04, sexCodes: [2]string{"female", "male"}, nid: "d", translit: 0.1, swap: 0.05, asciiOnly: 0.2, dropSecond: 0.2, missingSex: 0.1, noDOBIfNID: 0.5},                                                                        // RETURN
 }
 
 var exploitationNO = map[string]string{"sexual": "seksuell utnytting", "labour": "tvangsarbeid", "both": "begge", "other": "annet"}
@@ -588,6 +617,7 @@ func (g *gen) extract(li int, a Agency, people []Person) Extract {
 
 func (g *gen) record(p *Person, h habits) []string {
 	given, family := p.Given, p.Family
+	second := p.Given2
 	switch {
 	case p.GivenCyr != "" && g.chance(h.cyrillic):
 		given = p.GivenCyr
@@ -599,11 +629,24 @@ func (g *gen) record(p *Person, h habits) []string {
 			given = g.oneOf(alts)
 		}
 	}
+	if second != "" && !g.chance(h.dropSecond) {
+		given += " " + second
+	}
 	if g.chance(h.asciiOnly) {
 		given, family = stripMarks(given), stripMarks(family)
 	}
 	if g.chance(h.typo) {
 		family = typo(g, family)
+	}
+	if g.chance(mixedScriptRate) {
+		if g.chance(0.5) {
+			given = lookalike(g, given)
+		} else {
+			family = lookalike(g, family)
+		}
+	}
+	if h.codePage {
+		given, family = cp1252(given), cp1252(family)
 	}
 	row := make([]string, len(Columns))
 	swap := g.chance(h.swap)
@@ -620,9 +663,11 @@ func (g *gen) record(p *Person, h habits) []string {
 		row[0], row[1] = given, family
 	}
 	row[3] = g.date(p, h)
-	if p.Sex == "F" {
+	switch {
+	case g.chance(h.missingSex):
+	case p.Sex == "F":
 		row[4] = h.sexCodes[0]
-	} else {
+	default:
 		row[4] = h.sexCodes[1]
 	}
 	row[5] = p.Nationality
@@ -636,6 +681,14 @@ func (g *gen) record(p *Person, h habits) []string {
 			row[6] = p.BirthNumber
 		} else if p.DNumber != "" {
 			row[6] = p.DNumber
+		}
+	}
+	if row[6] != "" {
+		if g.chance(h.noDOBIfNID) {
+			row[3] = "" // the number holds the date
+		}
+		if row[6][0] == '0' && g.chance(h.excelNID) {
+			row[6] = row[6][1:]
 		}
 	}
 	if h.norwegian {
@@ -654,8 +707,11 @@ func (g *gen) date(p *Person, h habits) string {
 		return fmt.Sprint(p.BirthYear)
 	}
 	d, m := p.BirthDay, p.BirthMonth
-	if g.chance(h.placehold) {
+	switch {
+	case g.chance(h.placehold):
 		d, m = 1, 1
+	case d <= 12 && d != m && g.chance(dayMonthRate):
+		d, m = m, d
 	}
 	switch h.dateFmt {
 	case "iso":
@@ -694,6 +750,38 @@ func stripMarks(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// cp1252 writes s as an export in Windows-1252 read back would: every
+// letter the code page lacks (ș, ț, ă, Đ, ư, Cyrillic, …) becomes "?".
+func cp1252(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 || r >= 0xA0 && r <= 0xFF || strings.ContainsRune("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ", r) {
+			return r
+		}
+		return '?'
+	}, s)
+}
+
+// lookalikes are Latin letters and the Cyrillic letters that look the same.
+var lookalikes = map[rune]rune{'a': 'а', 'e': 'е', 'o': 'о', 'p': 'р', 'c': 'с', 'x': 'х', 'y': 'у', 'i': 'і'}
+
+// lookalike replaces one letter of s that has a Cyrillic look-alike, as a
+// keyboard layout switched in the middle of a word does.
+func lookalike(g *gen, s string) string {
+	rs := []rune(s)
+	var idx []int
+	for i, r := range rs {
+		if _, ok := lookalikes[r]; ok {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return s
+	}
+	i := idx[g.rng.IntN(len(idx))]
+	rs[i] = lookalikes[rs[i]]
+	return string(rs)
 }
 
 // typo swaps two adjacent letters of a name or doubles one.

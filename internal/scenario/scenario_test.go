@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -67,6 +68,11 @@ func TestDefaultWorldShape(t *testing.T) {
 func TestRecordNoise(t *testing.T) {
 	w := Generate(nil)
 	var dups, cyr, placeholder, missing, dnum, fnr int
+	var lost, mixed, noSex, idOnly, zeroLost, swapped, second, dropped int
+	byID := map[int]*Person{}
+	for i := range w.People {
+		byID[w.People[i].ID] = &w.People[i]
+	}
 	for _, e := range w.Extracts {
 		seen := map[int]bool{}
 		for i, r := range e.Rows {
@@ -87,8 +93,41 @@ func TestRecordNoise(t *testing.T) {
 			if r[3] == "" {
 				missing++
 			}
+			p := byID[e.PersonIDs[i]]
+			if strings.Contains(name, "?") {
+				lost++
+			}
+			latin, cyrillic := false, false
+			for _, c := range name {
+				latin = latin || c >= 'a' && c <= 'z'
+				cyrillic = cyrillic || c >= 'а' && c <= 'я'
+			}
+			if latin && cyrillic {
+				mixed++
+			}
+			if r[4] == "" {
+				noSex++
+			}
+			if r[6] != "" && r[3] == "" {
+				idOnly++
+			}
+			if p.BirthDay <= 12 && p.BirthDay != p.BirthMonth &&
+				(r[3] == fmt.Sprintf("%02d.%02d.%04d", p.BirthMonth, p.BirthDay, p.BirthYear) || r[3] == fmt.Sprintf("%04d-%02d-%02d", p.BirthYear, p.BirthDay, p.BirthMonth)) {
+				swapped++
+			}
+			if p.Given2 != "" {
+				second++
+				if !strings.Contains(stripMarks(name), stripMarks(p.Given2)) && !strings.Contains(name, "?") {
+					dropped++
+				}
+			}
 			if r[6] != "" {
-				if !validID(r[6]) {
+				id := r[6]
+				if len(id) == 10 {
+					zeroLost++
+					id = "0" + id // a spreadsheet dropped it
+				}
+				if !validID(id) {
 					t.Errorf("%s: invalid identity number generated", e.Agency.List)
 				}
 				if r[6][0] >= '4' {
@@ -100,7 +139,11 @@ func TestRecordNoise(t *testing.T) {
 		}
 	}
 	for name, n := range map[string]int{"duplicates": dups, "cyrillic": cyr, "placeholder dates": placeholder,
-		"missing dates": missing, "D-numbers": dnum, "fødselsnumre": fnr} {
+		"missing dates": missing, "D-numbers": dnum, "fødselsnumre": fnr, "letters lost to a code page": lost,
+		"mixed scripts": mixed, "missing sex": noSex, "records with only an identity number": idOnly,
+		"identity numbers without their leading zero": zeroLost, "day and month swapped": swapped,
+		"second given names": second, "dropped second names": dropped} {
+		t.Logf("%-45s %d", name, n)
 		if n == 0 {
 			t.Errorf("no %s in the extracts", name)
 		}
