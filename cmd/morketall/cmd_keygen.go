@@ -140,16 +140,6 @@ func readPassphrase(e *env, confirm bool) ([]byte, error) {
 // maxKeyFile bounds what is read as a key file.
 const maxKeyFile = 64 << 10
 
-// loadKey is readKey for commands written against exit codes (the demo):
-// it prints the error and returns the exit code when the key is nil.
-func loadKey(e *env, path string) (*pseudonym.Key, int) {
-	key, err := readKey(e, path)
-	if err != nil {
-		return nil, e.exit(err)
-	}
-	return key, -1
-}
-
 // readKey reads and parses a key file, warning when others can read it.
 // Errors are usage errors (exit 2).
 func readKey(e *env, path string) (*pseudonym.Key, error) {

@@ -100,24 +100,3 @@ func (e *env) exit(err error) int {
 	}
 	return ce.code
 }
-
-// legacy adapts a command written against exit codes (messages printed
-// by the command itself) to the error-returning form.
-func legacy(run func(e *env, args []string) int) func(e *env, args []string) error {
-	return func(e *env, args []string) error {
-		if code := run(e, args); code != exitOK {
-			return exitCode(code)
-		}
-		return nil
-	}
-}
-
-// parseFlagsCode is parseFlags for commands written against exit codes:
-// code is ≥ 0 when the command should return it at once.
-func parseFlagsCode(e *env, fs *flag.FlagSet, args []string) (pos []string, code int) {
-	pos, err := parseFlags(e, fs, args)
-	if err != nil {
-		return nil, e.exit(err)
-	}
-	return pos, -1
-}
