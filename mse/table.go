@@ -106,111 +106,17 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 	if opts != nil {
 		o = *opts
 	}
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	delim := o.Delimiter
-	if delim == 0 {
-		first, err := br.Peek(4096)
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, nil, err
-		}
-		if i := bytes.IndexByte(first, '\n'); i >= 0 {
-			first = first[:i]
-		}
-		delim = ','
-		if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-			delim = ';'
-		}
-	}
-	if delim != ',' && delim != ';' {
-		return nil, nil, fmt.Errorf("%w: delimiter must be ',' or ';'", ErrTableFormat)
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	cr, err := newTableCSV(r, o.Delimiter)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil, fmt.Errorf("%w: empty file", ErrTableFormat)
-		}
-		return nil, nil, positionOnly(err)
+		return nil, nil, err
 	}
-	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
-		if !utf8.ValidString(header[i]) {
-			return nil, nil, fmt.Errorf("%w: line 1, column %d: header is not valid UTF-8", ErrTableFormat, i+1)
-		}
+	cols, err := readHeader(cr, &o)
+	if err != nil {
+		return nil, nil, err
 	}
-	countCol := -1
-	strataCol := make([]int, len(o.Strata))
-	for i := range strataCol {
-		strataCol[i] = -1
-	}
-	covCol := make([]int, len(o.Covariates))
-	for i := range covCol {
-		covCol[i] = -1
-	}
-	for i, c := range o.Covariates {
-		if slices.Contains(o.Covariates[:i], c) {
-			return nil, nil, fmt.Errorf("%w: covariate column %q declared twice", ErrTableFormat, c)
-		}
-		if slices.Contains(o.Strata, c) {
-			return nil, nil, fmt.Errorf("%w: column %q declared both as a stratum and as a covariate", ErrTableFormat, c)
-		}
-	}
-	seen := map[string]int{}
-	for i, h := range header {
-		if h == "" {
-			return nil, nil, fmt.Errorf("%w: line 1, column %d: empty column name", ErrTableFormat, i+1)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, nil, fmt.Errorf("%w: line 1: columns %d and %d have the same name %q", ErrTableFormat, j+1, i+1, h)
-		}
-		seen[h] = i
-		if strings.EqualFold(h, "count") {
-			countCol = i
-		}
-		for s, name := range o.Strata {
-			if h == name {
-				strataCol[s] = i
-			}
-		}
-		for c, name := range o.Covariates {
-			if h == name {
-				covCol[c] = i
-			}
-		}
-	}
-	if countCol < 0 {
-		return nil, nil, fmt.Errorf("%w: line 1: no \"count\" column", ErrTableFormat)
-	}
-	for s, c := range strataCol {
-		if c < 0 {
-			return nil, nil, fmt.Errorf("%w: line 1: declared stratum column %q not found", ErrTableFormat, o.Strata[s])
-		}
-		if c == countCol {
-			return nil, nil, fmt.Errorf("%w: line 1: the count column cannot be a stratum", ErrTableFormat)
-		}
-	}
-	for c, col := range covCol {
-		if col < 0 {
-			return nil, nil, fmt.Errorf("%w: line 1: declared covariate column %q not found", ErrTableFormat, o.Covariates[c])
-		}
-		if col == countCol {
-			return nil, nil, fmt.Errorf("%w: line 1: the count column cannot be a covariate", ErrTableFormat)
-		}
-	}
-	var listCols []int
 	t := &Table{Strata: slices.Clone(o.Strata), Covariates: slices.Clone(o.Covariates)}
-	for i, h := range header {
-		if i == countCol || slices.Contains(strataCol, i) || slices.Contains(covCol, i) {
-			continue
-		}
-		listCols = append(listCols, i)
-		t.Lists = append(t.Lists, h)
+	for _, c := range cols.lists {
+		t.Lists = append(t.Lists, cols.header[c])
 	}
 	if len(t.Lists) < 2 {
 		return nil, nil, fmt.Errorf("%w (found %d)", ErrTooFewLists, len(t.Lists))
@@ -218,73 +124,8 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 	if len(t.Lists) > MaxLists {
 		return nil, nil, fmt.Errorf("%w: %d lists, at most %d are supported", ErrTableFormat, len(t.Lists), MaxLists)
 	}
-	type key struct {
-		p Pattern
-		s string
-	}
-	firstLine := map[key]int{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, positionOnly(err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		if len(rec) != len(header) {
-			return nil, nil, fmt.Errorf("%w: line %d: %d fields, the header has %d", ErrTableFormat, line, len(rec), len(header))
-		}
-		var p Pattern
-		for li, c := range listCols {
-			switch strings.TrimSpace(rec[c]) {
-			case "0":
-			case "1":
-				p |= 1 << uint(li)
-			default:
-				return nil, nil, fmt.Errorf("%w: line %d, column %q: list value must be 0 or 1", ErrTableFormat, line, header[c])
-			}
-		}
-		cnt, err := parseCount(rec[countCol])
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: line %d, column %q: %v", ErrTableFormat, line, header[countCol], err)
-		}
-		if p == 0 {
-			return nil, nil, fmt.Errorf("%w: line %d: the all-zero pattern (cases on no list) cannot be observed", ErrTableFormat, line)
-		}
-		var st []string
-		if len(strataCol) > 0 {
-			st = make([]string, len(strataCol))
-			for s, c := range strataCol {
-				st[s] = strings.TrimSpace(rec[c])
-				if st[s] == "" {
-					return nil, nil, fmt.Errorf("%w: line %d, column %q: empty stratum value", ErrTableFormat, line, header[c])
-				}
-			}
-		}
-		var cv []string
-		if len(covCol) > 0 {
-			cv = make([]string, len(covCol))
-			for c, col := range covCol {
-				cv[c] = strings.TrimSpace(rec[col])
-				if !utf8.ValidString(cv[c]) {
-					return nil, nil, fmt.Errorf("%w: line %d, column %q: covariate value is not valid UTF-8", ErrTableFormat, line, header[col])
-				}
-			}
-		}
-		k := key{p, strings.Join(st, "\x00") + "\x01" + strings.Join(cv, "\x00")}
-		if prev, dup := firstLine[k]; dup {
-			what := "capture pattern repeats"
-			if len(cv) > 0 {
-				what = "capture pattern and covariate values repeat"
-			}
-			return nil, nil, fmt.Errorf("%w: line %d: %s line %d", ErrTableFormat, line, what, prev)
-		}
-		firstLine[k] = line
-		t.Rows = append(t.Rows, Row{Pattern: p, Stratum: st, Covariates: cv, Count: cnt})
+	if t.Rows, err = cols.readRows(cr); err != nil {
+		return nil, nil, err
 	}
 	var warns []Warning
 	if !o.KeepNonInformative {
@@ -296,6 +137,196 @@ func ReadTable(r io.Reader, opts *ReadOptions) (*Table, []Warning, error) {
 		}
 	}
 	return t, warns, nil
+}
+
+// newTableCSV skips a byte-order mark and returns a CSV reader with the
+// delimiter given or detected from the header line (';' when it has more
+// semicolons than commas).
+func newTableCSV(r io.Reader, delim rune) (*csv.Reader, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	if delim == 0 {
+		first, err := br.Peek(4096)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
+		}
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			first = first[:i]
+		}
+		delim = ','
+		if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+			delim = ';'
+		}
+	}
+	if delim != ',' && delim != ';' {
+		return nil, fmt.Errorf("%w: delimiter must be ',' or ';'", ErrTableFormat)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	return cr, nil
+}
+
+// tableColumns says which column of a table file holds what.
+type tableColumns struct {
+	header []string
+	count  int
+	strata []int // by declared stratum
+	covs   []int // by declared covariate
+	lists  []int // the other columns, in order
+}
+
+// readHeader reads the header line and finds the declared columns.
+func readHeader(cr *csv.Reader, o *ReadOptions) (*tableColumns, error) {
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: empty file", ErrTableFormat)
+		}
+		return nil, positionOnly(err)
+	}
+	for i, c := range o.Covariates {
+		if slices.Contains(o.Covariates[:i], c) {
+			return nil, fmt.Errorf("%w: covariate column %q declared twice", ErrTableFormat, c)
+		}
+		if slices.Contains(o.Strata, c) {
+			return nil, fmt.Errorf("%w: column %q declared both as a stratum and as a covariate", ErrTableFormat, c)
+		}
+	}
+	cols := &tableColumns{header: header, count: -1}
+	seen := map[string]int{}
+	for i := range header {
+		h := strings.TrimSpace(header[i])
+		header[i] = h
+		switch {
+		case !utf8.ValidString(h):
+			return nil, fmt.Errorf("%w: line 1, column %d: header is not valid UTF-8", ErrTableFormat, i+1)
+		case h == "":
+			return nil, fmt.Errorf("%w: line 1, column %d: empty column name", ErrTableFormat, i+1)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, fmt.Errorf("%w: line 1: columns %d and %d have the same name %q", ErrTableFormat, j+1, i+1, h)
+		}
+		seen[h] = i
+		if strings.EqualFold(h, "count") {
+			cols.count = i
+		}
+	}
+	if cols.count < 0 {
+		return nil, fmt.Errorf("%w: line 1: no \"count\" column", ErrTableFormat)
+	}
+	find := func(names []string, what string) ([]int, error) {
+		out := make([]int, len(names))
+		for k, name := range names {
+			c, ok := seen[name]
+			switch {
+			case !ok:
+				return nil, fmt.Errorf("%w: line 1: declared %s column %q not found", ErrTableFormat, what, name)
+			case c == cols.count:
+				return nil, fmt.Errorf("%w: line 1: the count column cannot be a %s", ErrTableFormat, what)
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	if cols.strata, err = find(o.Strata, "stratum"); err != nil {
+		return nil, err
+	}
+	if cols.covs, err = find(o.Covariates, "covariate"); err != nil {
+		return nil, err
+	}
+	for i := range header {
+		if i != cols.count && !slices.Contains(cols.strata, i) && !slices.Contains(cols.covs, i) {
+			cols.lists = append(cols.lists, i)
+		}
+	}
+	return cols, nil
+}
+
+// readRows reads the rows after the header, refusing a repeated pattern
+// (with the same stratum and covariate values).
+func (cols *tableColumns) readRows(cr *csv.Reader) ([]Row, error) {
+	type key struct {
+		p Pattern
+		s string
+	}
+	firstLine := map[key]int{}
+	var rows []Row
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, positionOnly(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		row, err := cols.parseRow(rec, line)
+		if err != nil {
+			return nil, err
+		}
+		k := key{row.Pattern, strings.Join(row.Stratum, "\x00") + "\x01" + strings.Join(row.Covariates, "\x00")}
+		if prev, dup := firstLine[k]; dup {
+			what := "capture pattern repeats"
+			if len(row.Covariates) > 0 {
+				what = "capture pattern and covariate values repeat"
+			}
+			return nil, fmt.Errorf("%w: line %d: %s line %d", ErrTableFormat, line, what, prev)
+		}
+		firstLine[k] = line
+		rows = append(rows, row)
+	}
+}
+
+// parseRow reads one row. Errors give the line and column, never a value.
+func (cols *tableColumns) parseRow(rec []string, line int) (Row, error) {
+	header := cols.header
+	if len(rec) != len(header) {
+		return Row{}, fmt.Errorf("%w: line %d: %d fields, the header has %d", ErrTableFormat, line, len(rec), len(header))
+	}
+	var row Row
+	for li, c := range cols.lists {
+		switch strings.TrimSpace(rec[c]) {
+		case "0":
+		case "1":
+			row.Pattern |= 1 << uint(li)
+		default:
+			return Row{}, fmt.Errorf("%w: line %d, column %q: list value must be 0 or 1", ErrTableFormat, line, header[c])
+		}
+	}
+	cnt, err := parseCount(rec[cols.count])
+	if err != nil {
+		return Row{}, fmt.Errorf("%w: line %d, column %q: %v", ErrTableFormat, line, header[cols.count], err)
+	}
+	row.Count = cnt
+	if row.Pattern == 0 {
+		return Row{}, fmt.Errorf("%w: line %d: the all-zero pattern (cases on no list) cannot be observed", ErrTableFormat, line)
+	}
+	if len(cols.strata) > 0 {
+		row.Stratum = make([]string, len(cols.strata))
+		for s, c := range cols.strata {
+			row.Stratum[s] = strings.TrimSpace(rec[c])
+			if row.Stratum[s] == "" {
+				return Row{}, fmt.Errorf("%w: line %d, column %q: empty stratum value", ErrTableFormat, line, header[c])
+			}
+		}
+	}
+	if len(cols.covs) > 0 {
+		row.Covariates = make([]string, len(cols.covs))
+		for c, col := range cols.covs {
+			row.Covariates[c] = strings.TrimSpace(rec[col])
+			if !utf8.ValidString(row.Covariates[c]) {
+				return Row{}, fmt.Errorf("%w: line %d, column %q: covariate value is not valid UTF-8", ErrTableFormat, line, header[col])
+			}
+		}
+	}
+	return row, nil
 }
 
 func parseCount(s string) (int, error) {
